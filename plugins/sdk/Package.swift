@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+// The plugin SDK: the C ABI header, a Swift wrapper over it, and a test host
+// for plugin unit tests. It has no dependencies, so every plugin package
+// builds it in seconds.
+import PackageDescription
+
+let package = Package(
+    name: "devtrip-eventd-sdk",
+    products: [
+        .library(name: "CEventdPlugin", targets: ["CEventdPlugin"]),
+        .library(name: "EventdPluginSDK", targets: ["EventdPluginSDK"]),
+        .library(name: "EventdPluginTesting", targets: ["EventdPluginTesting"]),
+    ],
+    targets: [
+        .target(name: "CEventdPlugin"),
+        .target(name: "EventdPluginSDK", dependencies: ["CEventdPlugin"]),
+        .target(name: "EventdPluginTesting", dependencies: ["EventdPluginSDK", "CEventdPlugin"]),
+        .testTarget(name: "EventdPluginSDKTests", dependencies: ["EventdPluginSDK", "EventdPluginTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
