@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "devtrip-eventd",
+    products: [
+        .executable(name: "devtrip-eventd", targets: ["devtrip-eventd"]),
+        .executable(name: "devtrip-eventctl", targets: ["devtrip-eventctl"]),
+    ],
+    dependencies: [
+        // The plugin ABI header lives in the SDK package, so host and plugins share one copy.
+        .package(path: "plugins/sdk"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CRDKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Kafka wrapper: librdkafka handles, configuration, the embedded mock cluster.
+        .target(name: "EventdKafka", dependencies: ["CRDKafka"]),
+        // Routing: event catalog, aliases, topic bindings, envelope scanning.
+        .target(name: "EventdRouting"),
+        // Plugin host: ABI checks, loader, registry, host function table, state store.
+        .target(name: "EventdPluginHost", dependencies: [
+            "CSQLite", "EventdRouting",
+            .product(name: "CEventdPlugin", package: "sdk"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Configuration: TOML files, validation with file and line.
+        .target(name: "EventdConfig", dependencies: [
+            "EventdRouting", "TOMLKit",
+        ]),
+        // Delivery and daemon wiring: consume loops, dispatch, producer, dead letters, systemd.
+        .target(name: "EventdDaemon", dependencies: [
+            "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdConfig", "CSystemd",
+            .product(name: "CEventdPlugin", package: "sdk"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "devtrip-eventd", dependencies: [
+            "EventdDaemon", "EventdConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "devtrip-eventctl", dependencies: [
+            "EventdConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),
+        .testTarget(name: "EventdConfigTests", dependencies: ["EventdConfig", "EventdRouting"]),
+        .testTarget(name: "EventdPluginHostTests", dependencies: [
+            "EventdPluginHost", "EventdRouting",
+            .product(name: "CEventdPlugin", package: "sdk"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdKafka"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,58 @@
+// The daemon's configuration: one TOML file plus one file per plugin.
+import EventdRouting
+
+/// Options of the in-process mock cluster.
+public struct EmbeddedOptions: Sendable, Equatable {
+    public var brokers = 1
+    public var partitions = 6
+    public var bootstrapFile = "embedded.bootstrap"
+    public var extraTopics: [String] = ["echo-events", "notification-events", "counter-events"]
+}
+
+/// Retry and dead-letter behaviour.
+public struct DeliveryOptions: Sendable, Equatable {
+    public var attempts = 3
+    public var backoffMs = 200
+    public var backoffMaxMs = 5000
+    public var dlqSuffix = ".dlq"
+}
+
+/// Per-plugin configuration from `plugins.d/<name>.toml`.
+public struct PluginConfiguration: Sendable, Equatable {
+    public var file: String
+    public var enabled = true
+    public var topics: [String] = []
+    public var groups: [String: String] = [:]
+    public var eventTopics: [String: [String]] = [:]
+    /// The `[settings]` table as a JSON object.
+    public var settingsJSON = "{}"
+}
+
+/// Everything the daemon reads at start and on reload. Every default here
+/// matches `etc/devtrip-eventd/eventd.toml`.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var file: String = ""
+    public var pluginDir = "/usr/lib/devtrip-eventd/plugins/1"
+    public var pluginConfigDir = "plugins.d"
+    public var stateDir = "/var/lib/devtrip-eventd"
+    public var runtimeDir = "/run/devtrip-eventd"
+    public var controlSocket = "/run/devtrip-eventd/control.sock"
+    public var logLevel = "info"
+
+    public var brokers = "embedded"
+    public var batchSize = 1000
+    public var pollTimeoutMs = 100
+    public var maxMessageBytes = 1_048_576
+    public var consumerProperties: [String: String] = [:]
+    public var producerProperties: [String: String] = [:]
+
+    public var embedded = EmbeddedOptions()
+    public var delivery = DeliveryOptions()
+    public var catalog: [CatalogEntry] = []
+    /// Keyed by plugin name (the file's base name).
+    public var plugins: [String: PluginConfiguration] = [:]
+
+    public init() {}
+
+    public var isEmbedded: Bool { brokers == "embedded" }
+}

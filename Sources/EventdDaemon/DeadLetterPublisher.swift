@@ -1,0 +1,69 @@
+// Sends an event that cannot be handled to its dead-letter topic, unchanged,
+// with headers that say where it came from and why it is there.
+import EventdKafka
+import Foundation
+
+/// Why an event went to the dead-letter topic.
+enum DeadLetterOutcome: String {
+    case rejected                 // the handler said it can never succeed
+    case retriesExhausted = "retries-exhausted"
+    case malformed                // not a well-formed event: the daemon rejected it before any plugin
+    case unknownEvent = "unknown-event"
+    case oversized
+}
+
+struct DeadLetter {
+    var outcome: DeadLetterOutcome
+    var error: String
+    var plugin: String?
+    var pluginVersion: String?
+    var handler: String?
+    var attempts: Int
+    var firstFailure: Date
+    var lastFailure: Date
+}
+
+final class DeadLetterPublisher: @unchecked Sendable {
+    static let maxErrorBytes = 4096
+    let producer: KafkaProducer
+    let suffix: String
+
+    init(producer: KafkaProducer, suffix: String) {
+        self.producer = producer
+        self.suffix = suffix
+    }
+
+    func topic(for source: String) -> String { source + suffix }
+
+    /// Queues `record` on its dead-letter topic, key, value and headers byte
+    /// for byte, plus `x-dlq-*` headers. The delivery reports to `tracker`.
+    func publish(_ record: KafkaRecord, group: String, letter: DeadLetter, tracker: DeliveryTracker) throws(KafkaError) {
+        var headers: [OutgoingHeader] = []
+        record.forEachHeader { name, value in headers.append(OutgoingHeader(String(cString: name), value.map { Array($0) })) }
+        var error = Array(letter.error.utf8)
+        if error.count > Self.maxErrorBytes {
+            var end = Self.maxErrorBytes
+            while end > 0 && (error[end] & 0xC0) == 0x80 { end -= 1 }
+            error = Array(error[..<end])
+        }
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        headers += [
+            OutgoingHeader("x-dlq-original-topic", record.topic),
+            OutgoingHeader("x-dlq-original-partition", String(record.partition)),
+            OutgoingHeader("x-dlq-original-offset", String(record.offset)),
+            OutgoingHeader("x-dlq-original-timestamp", String(record.timestampMs)),
+            OutgoingHeader("x-dlq-consumer-group", group),
+            OutgoingHeader("x-dlq-outcome", letter.outcome.rawValue),
+            OutgoingHeader("x-dlq-error", error),
+            OutgoingHeader("x-dlq-attempts", String(letter.attempts)),
+            OutgoingHeader("x-dlq-first-failure", iso.string(from: letter.firstFailure)),
+            OutgoingHeader("x-dlq-last-failure", iso.string(from: letter.lastFailure)),
+        ]
+        if let plugin = letter.plugin { headers.append(OutgoingHeader("x-dlq-plugin", plugin)) }
+        if let version = letter.pluginVersion { headers.append(OutgoingHeader("x-dlq-plugin-version", version)) }
+        if let handler = letter.handler { headers.append(OutgoingHeader("x-dlq-handler", handler)) }
+        try producer.produce(topic: topic(for: record.topic), key: record.key.map { Array($0) },
+                             value: record.value.map { Array($0) }, headers: headers, tracker: tracker)
+    }
+}

@@ -1,0 +1,205 @@
+// One librdkafka consumer: one consumer group, batch consume, stored offsets.
+import CRDKafka
+
+/// A topic partition and, where it matters, an offset.
+public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// Receives what librdkafka reports from its own threads or during polls.
+public protocol KafkaClientEvents: AnyObject, Sendable {
+    /// librdkafka's log line (syslog levels: 0 emergency ... 7 debug).
+    func kafkaLog(level: Int32, facility: String, message: String)
+    /// A client-level error (broker down, all brokers down, fatal).
+    func kafkaError(_ error: KafkaError)
+    /// Partitions assigned to this member; called on the polling thread.
+    func kafkaAssigned(_ partitions: [TopicPartition])
+    /// Partitions about to be revoked; stored offsets are already committed.
+    func kafkaRevoked(_ partitions: [TopicPartition])
+}
+
+extension KafkaClientEvents {
+    public func kafkaAssigned(_ partitions: [TopicPartition]) {}
+    public func kafkaRevoked(_ partitions: [TopicPartition]) {}
+}
+
+/// A consumer in one group. Only `consume`, `store`, `seek`, `commit` and
+/// `close` are called, all from the one thread that polls it.
+public final class KafkaConsumer: @unchecked Sendable {
+    let handle: OpaquePointer
+    let queue: OpaquePointer
+    public let groupID: String
+    private let box: EventsBox
+
+    /// Where callbacks go; held weakly.
+    public var events: (any KafkaClientEvents)? {
+        get { box.events }
+        set { box.events = newValue }
+    }
+
+    /// - Parameters:
+    ///   - properties: librdkafka properties; `group.id` and `bootstrap.servers` must be set.
+    ///     Offsets are stored only by `store`, never automatically.
+    /// - Throws: `KafkaError` when librdkafka refuses the configuration.
+    public init(properties: KafkaProperties, events: (any KafkaClientEvents)?) throws(KafkaError) {
+        var props = properties
+        guard let group = props["group.id"] else { throw KafkaError(code: -1, message: "consumer without group.id") }
+        groupID = group
+        props["enable.auto.offset.store"] = "false"
+        if props["enable.auto.commit"] == nil { props["enable.auto.commit"] = "true" }
+        let conf = try props.makeConf()
+        var errstr = [CChar](repeating: 0, count: 512)
+        rd_kafka_conf_set_rebalance_cb(conf, consumerRebalance)
+        rd_kafka_conf_set_error_cb(conf, clientError)
+        rd_kafka_conf_set_log_cb(conf, clientLog)
+        box = EventsBox()
+        box.events = events
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(box).toOpaque())
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
+            throw KafkaError(code: -1, message: "cannot create consumer: \(String(cString: errstr))")
+        }
+        handle = rk
+        rd_kafka_poll_set_consumer(rk)
+        queue = rd_kafka_queue_get_consumer(rk)
+    }
+
+    /// Subscribes to `topics` (replacing any earlier subscription).
+    public func subscribe(_ topics: [String]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(handle, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "subscribe") }
+    }
+
+    /// Waits up to `timeoutMs` for records and fills `batch` (releasing what it held).
+    /// Rebalance callbacks run inside this call, on the calling thread.
+    public func consume(into batch: KafkaRecordBatch, timeoutMs: Int32) {
+        batch.release()
+        let n = rd_kafka_consume_batch_queue(queue, Int32(timeoutMs), batch.messages, batch.capacity)
+        batch.count = max(n, 0)
+    }
+
+    public func makeBatch(capacity: Int) -> KafkaRecordBatch { KafkaRecordBatch(capacity: capacity) }
+
+    /// Stores the next offset to commit for each partition (the auto-commit commits it).
+    public func store(_ offsets: [(TopicPartition, Int64)]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (tp, offset) in offsets { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset }
+        let err = rd_kafka_offsets_store(handle, list)
+        // A partition revoked meanwhile refuses its store; that is expected.
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__STATE {
+            throw KafkaError(err, context: "offsets_store")
+        }
+    }
+
+    /// Rewinds a partition so its records from `offset` on are fetched again.
+    public func seek(_ tp: TopicPartition, to offset: Int64) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset
+        if let error = rd_kafka_seek_partitions(handle, list, 5000) {
+            let code = rd_kafka_error_code(error)
+            rd_kafka_error_destroy(error)
+            throw KafkaError(code, context: "seek \(tp)")
+        }
+        let err = list.pointee.elems[0].err
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "seek \(tp)") }
+    }
+
+    /// Commits the stored offsets and waits for the broker's answer.
+    public func commitSync() throws(KafkaError) {
+        let err = rd_kafka_commit(handle, nil, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError(err, context: "commit")
+        }
+    }
+
+    /// Pauses or resumes fetching for partitions.
+    public func setPaused(_ paused: Bool, _ partitions: [TopicPartition]) {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
+        _ = paused ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+    }
+
+    /// The partitions currently assigned to this member.
+    public func assignment() -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return partitions(list)
+    }
+
+    /// Commits stored offsets, leaves the group, and stops the client.
+    public func close() {
+        _ = rd_kafka_commit(handle, nil, 0)
+        rd_kafka_consumer_close(handle)
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(handle)
+    }
+}
+
+/// Holds the events sink weakly for C callbacks.
+final class EventsBox: @unchecked Sendable {
+    weak var events: (any KafkaClientEvents)?
+}
+
+func partitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
+    (0..<Int(list.pointee.cnt)).map {
+        TopicPartition(String(cString: list.pointee.elems[$0].topic), list.pointee.elems[$0].partition)
+    }
+}
+
+private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
+                               _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+                               _ opaque: UnsafeMutableRawPointer?) {
+    let events = opaque.map { Unmanaged<EventsBox>.fromOpaque($0).takeUnretainedValue().events } ?? nil
+    let tps = list.map(partitions) ?? []
+    let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
+    switch err {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        if cooperative {
+            if let error = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(error) }
+        } else {
+            rd_kafka_assign(rk, list)
+        }
+        events?.kafkaAssigned(tps)
+    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+        // Everything handled so far has its offset stored (dispatch is
+        // synchronous with polling): commit it before another member takes over.
+        _ = rd_kafka_commit(rk, nil, 0)
+        events?.kafkaRevoked(tps)
+        if cooperative {
+            if let error = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(error) }
+        } else {
+            rd_kafka_assign(rk, nil)
+        }
+    default:
+        rd_kafka_assign(rk, nil)
+    }
+}
+
+func clientError(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+    guard let opaque, let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+    let code = rd_kafka_resp_err_t(rawValue: err)
+    events.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error"))
+}
+
+func clientLog(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+    guard let rk, let opaque = rd_kafka_opaque(rk),
+          let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+    events.kafkaLog(level: level, facility: facility.map { String(cString: $0) } ?? "",
+                    message: message.map { String(cString: $0) } ?? "")
+}

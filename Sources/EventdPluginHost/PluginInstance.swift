@@ -1,0 +1,62 @@
+// One initialised plugin: its image, its instance pointer and its host context.
+import CEventdPlugin
+
+/// A live plugin. `handle` may be called from several threads at once
+/// (different partitions); `shutdown` only after every call returned.
+public final class PluginInstance: @unchecked Sendable {
+    public let image: PluginImage
+    public let context: HostContext
+    /// The claims after configuration: (canonical event or "*", effective group).
+    public let claims: [(event: String, group: String)]
+    let instance: UnsafeMutableRawPointer?
+    let handleFn: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<dte_event>?, UnsafeMutablePointer<CChar>?, Int) -> dte_outcome
+    private var isShutDown = false
+
+    public var name: String { image.name }
+    public var version: String { image.version }
+    /// The version as a C string, kept for headers on every dead letter.
+    nonisolated(unsafe) public let cName: UnsafePointer<CChar>
+
+    /// Runs the plugin's `init`.
+    /// - Throws: `PluginRefusal.initFailed` with the plugin's own reason.
+    public init(image: PluginImage, context: HostContext, settingsJSON: String,
+                claims: [(event: String, group: String)]) throws(PluginRefusal) {
+        self.image = image
+        self.context = context
+        self.claims = claims
+        let registration = image.registration.pointee
+        var err = [CChar](repeating: 0, count: 1024)
+        var instance: UnsafeMutableRawPointer?
+        let ctx = Unmanaged.passRetained(context).toOpaque()
+        let rc = settingsJSON.withCString { json in
+            registration.`init`!(HostContext.table, ctx, json, strlen(json), &instance, &err, err.count)
+        }
+        guard rc == 0 else {
+            Unmanaged<HostContext>.fromOpaque(ctx).release()
+            err[err.count - 1] = 0
+            let reason = String(cString: err)
+            throw .initFailed(name: image.name, reason: reason.isEmpty ? "returned \(rc) without a reason" : reason)
+        }
+        self.instance = instance
+        handleFn = registration.handle!
+        cName = UnsafePointer(strdup(image.name)!)
+    }
+
+    /// Hands one event to the plugin; `error` receives its reason on retry or reject.
+    @inline(__always)
+    public func handle(_ event: UnsafePointer<dte_event>, error: UnsafeMutablePointer<CChar>, capacity: Int) -> dte_outcome {
+        handleFn(instance, event, error, capacity)
+    }
+
+    /// Calls the plugin's `shutdown` once and releases the host context.
+    public func shutdown() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        image.registration.pointee.shutdown!(instance)
+        Unmanaged.passUnretained(context).release()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,117 @@
+// A plugin's persistent key-value store: one SQLite file per plugin.
+import CSQLite
+import Foundation
+
+public struct StateStoreError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Survives restarts and plugin reloads. Thread-safe (SQLite serialized mode).
+public final class StateStore: @unchecked Sendable {
+    private let db: OpaquePointer
+    private let lock = NSLock()
+    private var getStmt: OpaquePointer?
+    private var putStmt: OpaquePointer?
+    private var deleteStmt: OpaquePointer?
+    public let path: String
+
+    /// Opens (creating if needed) the store at `path`.
+    /// - Throws: `StateStoreError` when SQLite cannot open or prepare it.
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
+            sqlite3_close(handle)
+            throw StateStoreError(description: "cannot open \(path): \(message)")
+        }
+        db = handle
+        sqlite3_busy_timeout(db, 5000)
+        try exec("PRAGMA journal_mode=WAL")
+        try exec("PRAGMA synchronous=NORMAL")
+        try exec("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+        getStmt = try prepare("SELECT value FROM kv WHERE key = ?1")
+        putStmt = try prepare("INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        deleteStmt = try prepare("DELETE FROM kv WHERE key = ?1")
+    }
+
+    private func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(db, sql, nil, nil, &err) == SQLITE_OK else {
+            let message = err.map { String(cString: $0) } ?? "?"
+            sqlite3_free(err)
+            throw StateStoreError(description: "\(path): \(sql): \(message)")
+        }
+    }
+
+    private func prepare(_ sql: String) throws -> OpaquePointer {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw StateStoreError(description: "\(path): prepare: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        return stmt
+    }
+
+    /// Reads a value; calls `body` with its bytes, or nil when absent.
+    /// - Returns: whatever `body` returns; `nil` result of lookup is passed as nil.
+    public func withValue<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) throws -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        let stmt = getStmt!
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        sqlite3_bind_blob(stmt, 1, key.baseAddress, Int32(key.count), nil)
+        switch sqlite3_step(stmt) {
+        case SQLITE_ROW:
+            let length = Int(sqlite3_column_bytes(stmt, 0))
+            return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, 0), count: length))
+        case SQLITE_DONE:
+            return body(nil)
+        default:
+            throw StateStoreError(description: "\(path): get: \(String(cString: sqlite3_errmsg(db)))")
+        }
+    }
+
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let stmt = putStmt!
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        sqlite3_bind_blob(stmt, 1, key.baseAddress, Int32(key.count), nil)
+        // A zero-length blob must still be non-NULL to satisfy NOT NULL.
+        sqlite3_bind_zeroblob(stmt, 2, 0)
+        if value.count > 0 { sqlite3_bind_blob(stmt, 2, value.baseAddress, Int32(value.count), nil) }
+        guard sqlite3_step(stmt) == SQLITE_DONE else {
+            throw StateStoreError(description: "\(path): put: \(String(cString: sqlite3_errmsg(db)))")
+        }
+    }
+
+    /// Removes a key. Returns whether it existed.
+    public func delete(_ key: UnsafeRawBufferPointer) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let stmt = deleteStmt!
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        sqlite3_bind_blob(stmt, 1, key.baseAddress, Int32(key.count), nil)
+        guard sqlite3_step(stmt) == SQLITE_DONE else {
+            throw StateStoreError(description: "\(path): delete: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        return sqlite3_changes(db) > 0
+    }
+
+    // Convenience for tests and tools.
+    public func string(_ key: String) throws -> String? {
+        try Array(key.utf8).withUnsafeBytes { k in
+            try withValue(k) { $0.map { String(decoding: $0, as: UTF8.self) } }
+        }
+    }
+
+    deinit {
+        sqlite3_finalize(getStmt)
+        sqlite3_finalize(putStmt)
+        sqlite3_finalize(deleteStmt)
+        sqlite3_close(db)
+    }
+}

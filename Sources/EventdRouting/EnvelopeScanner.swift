@@ -1,0 +1,280 @@
+// A single-pass JSON validator that picks the envelope fields out of an event
+// value without building a document: the hot path must not allocate per event.
+
+/// What the scanner found at the top level of a JSON event value.
+public struct EnvelopeFields: Sendable, Equatable {
+    /// Byte ranges of the raw string contents (between the quotes) within the value.
+    public var eventType: Range<Int>?
+    public var eventId: Range<Int>?
+    public var occurredAt: Range<Int>?
+    /// True when one of the found strings contains a backslash escape, so the
+    /// raw bytes are not the decoded text.
+    public var hasEscapes: Bool = false
+    public init() {}
+}
+
+/// Why a value is not a JSON object.
+public struct EnvelopeError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+public enum EnvelopeScanner {
+    /// Validates `bytes` as one JSON object and returns the ranges of the
+    /// top-level string members `eventType`, `eventId` and `occurredAt`.
+    /// - Throws: `EnvelopeError` when the value is not a well-formed JSON object.
+    public static func scan(_ bytes: UnsafeRawBufferPointer) throws(EnvelopeError) -> EnvelopeFields {
+        var cursor = Cursor(base: bytes.baseAddress, count: bytes.count)
+        var fields = EnvelopeFields()
+        cursor.skipSpace()
+        guard cursor.peek() == UInt8(ascii: "{") else { throw cursor.fail("expected a JSON object") }
+        cursor.index += 1
+        cursor.skipSpace()
+        if cursor.peek() == UInt8(ascii: "}") {
+            cursor.index += 1
+        } else {
+            while true {
+                cursor.skipSpace()
+                let (key, keyEscaped) = try cursor.string()
+                cursor.skipSpace()
+                guard cursor.peek() == UInt8(ascii: ":") else { throw cursor.fail("expected ':'") }
+                cursor.index += 1
+                cursor.skipSpace()
+                let which = keyEscaped ? 0 : cursor.envelopeKey(key)
+                if which != 0 && cursor.peek() == UInt8(ascii: "\"") {
+                    let (value, escaped) = try cursor.string()
+                    if escaped { fields.hasEscapes = true }
+                    switch which {
+                    case 1: fields.eventType = value
+                    case 2: fields.eventId = value
+                    default: fields.occurredAt = value
+                    }
+                } else {
+                    try cursor.value(depth: 1)
+                }
+                cursor.skipSpace()
+                let c = cursor.peek()
+                cursor.index += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "}") { break }
+                throw cursor.fail("expected ',' or '}'", at: cursor.index - 1)
+            }
+        }
+        cursor.skipSpace()
+        guard cursor.index == cursor.count else { throw cursor.fail("trailing bytes after the object") }
+        return fields
+    }
+
+    /// Decodes a JSON string's raw contents (as found by `scan`) into text.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
+        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        var pendingHigh: UInt32?
+        while i < raw.count {
+            let c = raw[i]
+            guard c == UInt8(ascii: "\\"), i + 1 < raw.count else { out.append(c); i += 1; continue }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                var code: UInt32 = 0
+                for j in 0..<4 where i + j < raw.count { code = code << 4 | UInt32(hexValue(raw[i + j])) }
+                i += 4
+                if (0xD800..<0xDC00).contains(code) { pendingHigh = code; continue }
+                if (0xDC00..<0xE000).contains(code), let high = pendingHigh {
+                    code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+                }
+                pendingHigh = nil
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+@inline(__always) private func hexValue(_ c: UInt8) -> UInt8 {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+    default: 0xFF
+    }
+}
+
+private struct Cursor {
+    let base: UnsafeRawPointer?
+    let count: Int
+    var index = 0
+    static let maxDepth = 64
+
+    @inline(__always) func peek() -> UInt8 { index < count ? base!.load(fromByteOffset: index, as: UInt8.self) : 0 }
+
+    func fail(_ reason: String, at offset: Int? = nil) -> EnvelopeError { EnvelopeError(offset: offset ?? index, reason: reason) }
+
+    @inline(__always) mutating func skipSpace() {
+        while index < count {
+            let c = base!.load(fromByteOffset: index, as: UInt8.self)
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            index += 1
+        }
+    }
+
+    /// 1 eventType, 2 eventId, 3 occurredAt, 0 anything else.
+    func envelopeKey(_ r: Range<Int>) -> Int {
+        func equals(_ literal: StaticString) -> Bool {
+            guard r.count == literal.utf8CodeUnitCount else { return false }
+            return memcmp(base! + r.lowerBound, literal.utf8Start, r.count) == 0
+        }
+        if equals("eventType") { return 1 }
+        if equals("eventId") { return 2 }
+        if equals("occurredAt") { return 3 }
+        return 0
+    }
+
+    /// Parses a string at the cursor; returns the raw content range and whether it has escapes.
+    mutating func string() throws(EnvelopeError) -> (Range<Int>, Bool) {
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        index += 1
+        let start = index
+        var escaped = false
+        while index < count {
+            let c = base!.load(fromByteOffset: index, as: UInt8.self)
+            if c == UInt8(ascii: "\"") {
+                index += 1
+                return (start..<(index - 1), escaped)
+            }
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                guard index + 1 < count else { break }
+                let e = base!.load(fromByteOffset: index + 1, as: UInt8.self)
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 2
+                case UInt8(ascii: "u"):
+                    guard index + 5 < count else { throw fail("truncated \\u escape") }
+                    for j in 2...5 where hexValue(base!.load(fromByteOffset: index + j, as: UInt8.self)) == 0xFF {
+                        throw fail("bad \\u escape")
+                    }
+                    index += 6
+                default:
+                    throw fail("bad escape")
+                }
+                continue
+            }
+            if c < 0x20 { throw fail("control character in string") }
+            if c >= 0x80 {
+                let length = try utf8Length(c)
+                index += length
+                continue
+            }
+            index += 1
+        }
+        throw fail("unterminated string", at: start - 1)
+    }
+
+    /// Validates one UTF-8 sequence starting at the cursor; returns its length.
+    func utf8Length(_ lead: UInt8) throws(EnvelopeError) -> Int {
+        let length: Int
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0...0xEF: length = 3
+        case 0xF0...0xF4: length = 4
+        default: throw fail("invalid UTF-8")
+        }
+        guard index + length <= count else { throw fail("truncated UTF-8") }
+        for j in 1..<length where base!.load(fromByteOffset: index + j, as: UInt8.self) & 0xC0 != 0x80 {
+            throw fail("invalid UTF-8")
+        }
+        return length
+    }
+
+    mutating func value(depth: Int) throws(EnvelopeError) {
+        guard depth <= Cursor.maxDepth else { throw fail("nesting deeper than \(Cursor.maxDepth)") }
+        let c = peek()
+        switch c {
+        case UInt8(ascii: "\""):
+            _ = try string()
+        case UInt8(ascii: "{"):
+            index += 1
+            skipSpace()
+            if peek() == UInt8(ascii: "}") { index += 1; return }
+            while true {
+                skipSpace()
+                _ = try string()
+                skipSpace()
+                guard peek() == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipSpace()
+                try value(depth: depth + 1)
+                skipSpace()
+                let d = peek()
+                index += 1
+                if d == UInt8(ascii: ",") { continue }
+                if d == UInt8(ascii: "}") { return }
+                throw fail("expected ',' or '}'", at: index - 1)
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            skipSpace()
+            if peek() == UInt8(ascii: "]") { index += 1; return }
+            while true {
+                skipSpace()
+                try value(depth: depth + 1)
+                skipSpace()
+                let d = peek()
+                index += 1
+                if d == UInt8(ascii: ",") { continue }
+                if d == UInt8(ascii: "]") { return }
+                throw fail("expected ',' or ']'", at: index - 1)
+            }
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try number()
+        default:
+            throw fail(index < count ? "unexpected character" : "unexpected end of input")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(EnvelopeError) {
+        let n = word.utf8CodeUnitCount
+        guard index + n <= count, memcmp(base! + index, word.utf8Start, n) == 0 else { throw fail("bad literal") }
+        index += n
+    }
+
+    mutating func number() throws(EnvelopeError) {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        func digits(_ c: inout Cursor) -> Int {
+            var n = 0
+            while c.index < c.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c.peek()) { c.index += 1; n += 1 }
+            return n
+        }
+        if peek() == UInt8(ascii: "0") { index += 1 } else if digits(&self) == 0 { throw fail("bad number", at: start) }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard digits(&self) > 0 else { throw fail("bad number", at: start) }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard digits(&self) > 0 else { throw fail("bad number", at: start) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,94 @@
+// devtrip-eventd: the daemon's entry point.
+import ArgumentParser
+import EventdConfig
+import EventdDaemon
+import EventdKafka
+import Foundation
+import Logging
+
+@main
+struct EventdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devtrip-eventd",
+        abstract: "Consume DevTrip's Kafka events and hand them to handler plugins.")
+
+    @Option(name: .long, help: "Configuration file.")
+    var config = "/etc/devtrip-eventd/eventd.toml"
+
+    @Option(name: .long, help: "Bootstrap servers, or 'embedded' for the in-process mock cluster.")
+    var brokers: String?
+
+    @Option(name: .customLong("plugin-dir"), help: "Directory of plugin *.so files.")
+    var pluginDir: String?
+
+    @Option(name: .customLong("state-dir"), help: "Directory for durable state.")
+    var stateDir: String?
+
+    @Option(name: .customLong("runtime-dir"), help: "Directory for runtime files.")
+    var runtimeDir: String?
+
+    @Option(name: .customLong("control-socket"), help: "Control socket path.")
+    var controlSocket: String?
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration and exit.")
+    var checkConfig = false
+
+    static func loadConfiguration(path: String, overrides: ConfigurationOverrides) -> Result<DaemonConfiguration, ConfigError> {
+        do throws(ConfigError) {
+            let loaded = try ConfigurationLoader.load(path: path, overrides: overrides)
+            try ConfigurationCheck.kafkaProperties(loaded)
+            return .success(loaded)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func run() throws {
+        var overrides = ConfigurationOverrides()
+        overrides.brokers = brokers
+        overrides.pluginDir = pluginDir
+        overrides.stateDir = stateDir
+        overrides.runtimeDir = runtimeDir
+        overrides.controlSocket = controlSocket
+        let configuration: DaemonConfiguration
+        switch Self.loadConfiguration(path: config, overrides: overrides) {
+        case .success(let loaded):
+            configuration = loaded
+        case .failure(let error):
+            FileHandle.standardError.write(Data("devtrip-eventd: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if checkConfig {
+            print("configuration OK: \(config) (\(configuration.catalog.count) events, \(configuration.plugins.count) plugin files)")
+            return
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "devtrip-eventd")
+        let daemon = Daemon(configuration: configuration, logger: logger)
+
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        do {
+            try daemon.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            daemon.stop()
+            throw ExitCode(1)
+        }
+        stop.wait()
+        daemon.stop()
+        _ = sources
+    }
+}

@@ -1,0 +1,198 @@
+/*
+ * fixture-counter: proves a valid plugin works end to end through the loader
+ * (init with settings, handle, host state, produce, outcomes, shutdown).
+ *
+ * For each mission.started / mission.completed event (group counter-group):
+ *  - if event_id equals setting "reject_id": DTE_REJECT "rejected by fixture";
+ *  - if event_id equals setting "retry_id":  DTE_RETRY  "transient by fixture";
+ *    (neither touches state nor produces)
+ *  - otherwise increments state "seen/<event_id>" (skipped when the event has
+ *    no id) and "total" (values are decimal text), then produces on setting
+ *    "output_topic" (default "counter-events") with key = the event's key,
+ *    value = the event id, header x-counter-total = the new total.
+ * The produce happens before the state writes, so a failed produce leaves the
+ * counters untouched and the host's retry counts the event once.
+ * state_get is called with a deliberately small buffer, growing on
+ * DTE_HOST_E_TOO_SMALL, so the host's size-reporting path is exercised.
+ */
+#include "devtrip_eventd_plugin.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct counter {
+    const dte_host_api *host;
+    void *ctx;
+    pthread_mutex_t lock; /* handle runs on several threads; "total" is shared */
+    char output_topic[250];
+    char reject_id[256];
+    char retry_id[256];
+};
+
+/* Reads "<key>": "<string>" from the host's compact settings JSON.
+ * Returns 1 when found, 0 when absent, -1 when not a plain string / too long. */
+static int read_setting(const char *config, size_t len, const char *key, char *out, size_t cap) {
+    char pattern[64];
+    int plen = snprintf(pattern, sizeof pattern, "\"%s\"", key);
+    const char *end = config + len;
+    for (const char *p = config; p + plen <= end; p++) {
+        if (memcmp(p, pattern, (size_t)plen) != 0) continue;
+        const char *q = p + plen;
+        while (q < end && *q == ' ') q++;
+        if (q >= end || *q != ':') continue; /* a value that happens to equal the key */
+        q++;
+        while (q < end && *q == ' ') q++;
+        if (q >= end || *q != '"') return -1;
+        q++;
+        size_t n = 0;
+        while (q < end && *q != '"') {
+            if (*q == '\\' || n + 1 >= cap) return -1;
+            out[n++] = *q++;
+        }
+        if (q >= end) return -1;
+        out[n] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads a decimal counter from state into *out (0 when missing).
+ * Returns DTE_HOST_OK, or a host error / DTE_HOST_E_INVALID for a non-number. */
+static int state_read_u64(struct counter *self, const char *key, uint64_t *out) {
+    char small[4]; /* deliberately small: values past 3 digits take the grow path */
+    char *buf = small;
+    size_t cap = sizeof small, len = 0;
+    int rc;
+    for (;;) {
+        rc = self->host->state_get(self->ctx, key, strlen(key), buf, cap, &len);
+        if (rc != DTE_HOST_E_TOO_SMALL) break;
+        if (buf != small) free(buf);
+        cap = len ? len : 1;
+        buf = malloc(cap);
+        if (!buf) return DTE_HOST_E_FAILED;
+    }
+    if (rc == DTE_HOST_NOT_FOUND) {
+        *out = 0;
+        rc = DTE_HOST_OK;
+    } else if (rc == DTE_HOST_OK) {
+        uint64_t v = 0;
+        if (len == 0 || len > 20) rc = DTE_HOST_E_INVALID;
+        for (size_t i = 0; rc == DTE_HOST_OK && i < len; i++) {
+            if (buf[i] < '0' || buf[i] > '9') rc = DTE_HOST_E_INVALID;
+            else v = v * 10 + (uint64_t)(buf[i] - '0');
+        }
+        *out = v;
+    }
+    if (buf != small) free(buf);
+    return rc;
+}
+
+static int counter_init(const dte_host_api *host, void *ctx, const char *config, size_t config_len,
+                        void **instance, char *err, size_t err_cap) {
+    if (host->abi_major != DTE_ABI_MAJOR ||
+        host->struct_size < offsetof(dte_host_api, state_delete) + sizeof host->state_delete) {
+        snprintf(err, err_cap, "host ABI %u (size %u) is not v1", host->abi_major, host->struct_size);
+        return -1;
+    }
+    struct counter *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    self->host = host;
+    self->ctx = ctx;
+    strcpy(self->output_topic, "counter-events");
+    const char *bad = NULL;
+    if (read_setting(config, config_len, "output_topic", self->output_topic, sizeof self->output_topic) < 0 ||
+        self->output_topic[0] == '\0') bad = "output_topic";
+    else if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) bad = "reject_id";
+    else if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) bad = "retry_id";
+    if (bad) {
+        snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
+        free(self);
+        return -1;
+    }
+    pthread_mutex_init(&self->lock, NULL);
+    *instance = self;
+    return 0;
+}
+
+static dte_outcome counter_handle(void *instance, const dte_event *event, char *err, size_t err_cap) {
+    struct counter *self = instance;
+    const char *id = event->event_id ? event->event_id : "";
+    if (self->reject_id[0] && strcmp(id, self->reject_id) == 0) {
+        snprintf(err, err_cap, "rejected by fixture");
+        return DTE_REJECT;
+    }
+    if (self->retry_id[0] && strcmp(id, self->retry_id) == 0) {
+        snprintf(err, err_cap, "transient by fixture");
+        return DTE_RETRY;
+    }
+
+    char seen_key[300];
+    if (snprintf(seen_key, sizeof seen_key, "seen/%s", id) >= (int)sizeof seen_key) {
+        snprintf(err, err_cap, "event id too long");
+        return DTE_REJECT;
+    }
+    dte_outcome outcome = DTE_RETRY;
+    pthread_mutex_lock(&self->lock);
+    uint64_t seen = 0, total = 0;
+    int rc = id[0] ? state_read_u64(self, seen_key, &seen) : DTE_HOST_OK;
+    if (rc == DTE_HOST_OK) rc = state_read_u64(self, "total", &total);
+    if (rc != DTE_HOST_OK) {
+        snprintf(err, err_cap, "state read failed (%d)", rc);
+        goto out;
+    }
+    char seen_txt[24], total_txt[24];
+    int seen_len = snprintf(seen_txt, sizeof seen_txt, "%" PRIu64, seen + 1);
+    int total_len = snprintf(total_txt, sizeof total_txt, "%" PRIu64, total + 1);
+
+    dte_header header = {"x-counter-total", total_txt, (size_t)total_len};
+    rc = self->host->produce(self->ctx, self->output_topic, event->key, event->key_len,
+                             id, strlen(id), &header, 1);
+    if (rc != DTE_HOST_OK) {
+        snprintf(err, err_cap, "produce to %s failed (%d)", self->output_topic, rc);
+        goto out;
+    }
+    if (id[0]) rc = self->host->state_put(self->ctx, seen_key, strlen(seen_key), seen_txt, (size_t)seen_len);
+    if (rc == DTE_HOST_OK) rc = self->host->state_put(self->ctx, "total", 5, total_txt, (size_t)total_len);
+    if (rc != DTE_HOST_OK) {
+        snprintf(err, err_cap, "state write failed (%d)", rc);
+        goto out;
+    }
+    outcome = DTE_OK;
+out:
+    pthread_mutex_unlock(&self->lock);
+    return outcome;
+}
+
+static void counter_shutdown(void *instance) {
+    struct counter *self = instance;
+    if (!self) return;
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+}
+
+static const dte_subscription subscriptions[] = {
+    {"mission.started", "counter-group"},
+    {"mission.completed", "counter-group"},
+};
+
+static const dte_plugin plugin = {
+    .abi_major = DTE_ABI_MAJOR,
+    .struct_size = sizeof(dte_plugin),
+    .name = "counter",
+    .version = "0.0.1",
+    .flags = 0,
+    .subscriptions = subscriptions,
+    .subscription_count = sizeof subscriptions / sizeof subscriptions[0],
+    .init = counter_init,
+    .handle = counter_handle,
+    .shutdown = counter_shutdown,
+};
+
+__attribute__((visibility("default"))) const dte_plugin *devtrip_eventd_plugin_v1(void) { return &plugin; }
