@@ -81,12 +81,16 @@ public enum ConfigurationLoader {
         }
 
         var kafka = try reader.table("kafka")
-        try kafka.allowOnly(["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "consumer", "producer"])
+        try kafka.allowOnly(["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
+                             "create_partitions", "create_replication_factor", "consumer", "producer"])
         config.brokers = try kafka.string("brokers") ?? config.brokers
         guard !config.brokers.isEmpty else { throw kafka.error("brokers", "must be \"embedded\" or a bootstrap list") }
         config.batchSize = try kafka.int("batch_size", in: 1...100_000) ?? config.batchSize
         config.pollTimeoutMs = try kafka.int("poll_timeout_ms", in: 1...60_000) ?? config.pollTimeoutMs
         config.maxMessageBytes = try kafka.int("max_message_bytes", in: 1...1_000_000_000) ?? config.maxMessageBytes
+        config.createTopics = try kafka.bool("create_topics") ?? config.createTopics
+        config.createPartitions = try kafka.int("create_partitions", in: 1...10_000) ?? config.createPartitions
+        config.createReplicationFactor = try kafka.int("create_replication_factor", in: 1...32) ?? config.createReplicationFactor
         config.consumerProperties = try kafka.properties("consumer")
         config.producerProperties = try kafka.properties("producer")
         for reserved in ["group.id", "bootstrap.servers", "enable.auto.offset.store"] where config.consumerProperties[reserved] != nil {

@@ -43,6 +43,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var batchSize = 1000
     public var pollTimeoutMs = 100
     public var maxMessageBytes = 1_048_576
+    public var createTopics = false
+    public var createPartitions = 6
+    public var createReplicationFactor = 3
     public var consumerProperties: [String: String] = [:]
     public var producerProperties: [String: String] = [:]
 

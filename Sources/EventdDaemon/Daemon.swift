@@ -45,14 +45,14 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         }
         let catalog = try EventCatalog(config.catalog)
 
+        // Topics the daemon reads or writes: the catalog's, the plugins' outputs, and their dead-letter topics.
+        var topics = Set(catalog.topics).union(config.embedded.extraTopics)
+        for plugin in config.plugins.values { topics.formUnion(plugin.topics) }
+        let allTopics = topics.sorted().flatMap { [$0, $0 + config.delivery.dlqSuffix] }
+
         if config.isEmbedded {
             let cluster = try EmbeddedCluster(brokers: Int32(config.embedded.brokers))
-            var topics = Set(catalog.topics).union(config.embedded.extraTopics)
-            for plugin in config.plugins.values { topics.formUnion(plugin.topics) }
-            for topic in topics.sorted() {
-                try cluster.createTopic(topic, partitions: Int32(config.embedded.partitions))
-                try cluster.createTopic(topic + config.delivery.dlqSuffix, partitions: Int32(config.embedded.partitions))
-            }
+            for topic in allTopics { try cluster.createTopic(topic, partitions: Int32(config.embedded.partitions)) }
             self.cluster = cluster
             bootstrapServers = cluster.bootstrapServers
             let file = config.embedded.bootstrapFile.hasPrefix("/") ? config.embedded.bootstrapFile : "\(config.stateDir)/\(config.embedded.bootstrapFile)"
@@ -69,6 +69,11 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         producerProps["bootstrap.servers"] = bootstrapServers
         let producer = try KafkaProducer(properties: producerProps, events: self)
         self.producer = producer
+        if config.createTopics && !config.isEmbedded {
+            let created = try producer.createTopics(allTopics, partitions: Int32(config.createPartitions),
+                                                    replicationFactor: Int32(config.createReplicationFactor))
+            logger.notice("topics created", metadata: ["created": "\(created.joined(separator: ","))"])
+        }
         let followUps = FollowUpProducer(producer: producer, logger: logger)
         self.followUps = followUps
         let deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
@@ -133,8 +138,14 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             let left = producer.flush(timeoutMs: 10_000)
             if left > 0 { logger.error("producer still has \(left) undelivered records at exit") }
         }
+        let summary = statusLine()
         registry?.shutdownAll()
-        logger.notice("stopped", metadata: ["summary": "\(statusLine())"])
+        // Clients go before the embedded cluster they talk to.
+        groups.removeAll()
+        followUps = nil
+        producer = nil
+        cluster = nil
+        logger.notice("stopped", metadata: ["summary": "\(summary)"])
     }
 
     /// Totals over every group.

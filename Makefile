@@ -1,0 +1,57 @@
+# devtrip-eventd — the two commands a newcomer needs:
+#   make run    build the daemon and every plugin, run it on the embedded mock cluster
+#   make test   install test dependencies and run every test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CONFIG ?= debug
+SWIFT ?= swift
+STAGE := $(CURDIR)/.build-plugins/$(CONFIG)
+FIXTURES := $(CURDIR)/.build-plugins/fixtures
+RUNDIR := $(CURDIR)/.build-run
+# Every plugin package under plugins/ except the SDK.
+PLUGINS := $(filter-out sdk,$(notdir $(patsubst %/Package.swift,%,$(wildcard plugins/*/Package.swift))))
+
+.PHONY: all build deps plugins fixtures run test test-unit test-plugins clean
+
+all: build plugins
+
+deps:
+	@bash .ci/setup-test-deps.sh >/dev/null
+
+build:
+	$(SWIFT) build -c $(CONFIG)
+
+# Builds each plugin package on its own (as its team would) and stages the .so files.
+plugins:
+	@mkdir -p $(STAGE)
+	@for p in $(PLUGINS); do \
+	  echo "== plugin $$p"; \
+	  $(SWIFT) build -c $(CONFIG) --package-path plugins/$$p; \
+	  cp plugins/$$p/.build/$(CONFIG)/lib*.so $(STAGE)/; \
+	done
+	@ls $(STAGE)
+
+fixtures:
+	@mkdir -p $(FIXTURES)
+	$(SWIFT) build --package-path Tests/Fixtures/plugins
+	@cp Tests/Fixtures/plugins/.build/debug/libfixture-*.so $(FIXTURES)/
+
+run: build plugins
+	@mkdir -p $(RUNDIR)
+	$(CURDIR)/.build/$(CONFIG)/devtrip-eventd --config etc/devtrip-eventd/eventd.toml \
+	  --brokers embedded --plugin-dir $(STAGE) --state-dir $(RUNDIR)/state \
+	  --runtime-dir $(RUNDIR)/run --control-socket $(RUNDIR)/run/control.sock
+
+# Each plugin package runs its own tests against the SDK's test host.
+test-plugins:
+	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
+
+test-unit: build plugins fixtures
+	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) \
+	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
+	  $(SWIFT) test
+
+test: deps test-plugins test-unit
+
+clean:
+	rm -rf .build .build-plugins .build-run plugins/*/.build Tests/Fixtures/plugins/.build
