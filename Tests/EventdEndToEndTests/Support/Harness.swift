@@ -1,0 +1,178 @@
+// Runs the real daemon binary, the real noida-db broker and Debian's kcat.
+import Foundation
+import Testing
+
+enum Harness {
+    static let repo = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var daemonBinary: String { environment["EVENTD_BIN"] ?? "\(repo)/.build/debug/devtrip-eventd" }
+    static var pluginStage: String { environment["EVENTD_PLUGIN_STAGE"] ?? "\(repo)/.build-plugins/debug" }
+    static var fixtureStage: String { environment["EVENTD_FIXTURE_STAGE"] ?? "\(repo)/.build-plugins/fixtures" }
+    static var noidaBinary: String? {
+        if let bin = environment["NOIDA_BIN"], !bin.isEmpty { return bin }
+        return (try? String(contentsOfFile: "\(repo)/.venv-noida/NOIDA_BIN", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func temporaryDirectory(_ tag: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "eventd-e2e-\(tag)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Copies the shipped configuration into `dir`, applying text replacements to eventd.toml.
+    static func configuration(in dir: String, replacing: [(String, String)] = [], pluginFiles: [String: String] = [:]) throws -> String {
+        let etc = "\(dir)/etc"
+        try FileManager.default.copyItem(atPath: "\(repo)/etc/devtrip-eventd", toPath: etc)
+        var text = try String(contentsOfFile: "\(etc)/eventd.toml", encoding: .utf8)
+        for (old, new) in replacing {
+            guard text.contains(old) else { throw HarnessError("eventd.toml has no '\(old)' to replace") }
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        try text.write(toFile: "\(etc)/eventd.toml", atomically: true, encoding: .utf8)
+        for (name, body) in pluginFiles { try body.write(toFile: "\(etc)/plugins.d/\(name).toml", atomically: true, encoding: .utf8) }
+        return "\(etc)/eventd.toml"
+    }
+
+    /// A plugin directory holding copies of the named staged plugins.
+    static func pluginDirectory(in dir: String, plugins: [String], fixtures: [String] = []) throws -> String {
+        let target = "\(dir)/plugins"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in plugins { try copy("\(pluginStage)/lib\(name).so", to: target) }
+        for name in fixtures { try copy("\(fixtureStage)/libfixture-\(name).so", to: target) }
+        return target
+    }
+
+    private static func copy(_ path: String, to dir: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw HarnessError("\(path) is missing: run `make plugins fixtures` first (make test does)")
+        }
+        try FileManager.default.copyItem(atPath: path, toPath: "\(dir)/\((path as NSString).lastPathComponent)")
+    }
+
+    /// Waits until `condition` holds, polling; throws after `timeout` seconds.
+    static func waitUntil(_ what: String, timeout: TimeInterval, poll: TimeInterval = 0.1, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: poll)
+        }
+        throw HarnessError("timed out after \(Int(timeout)) s waiting for \(what)")
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw HarnessError("cannot find a free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A child process whose output goes to a log file.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    init(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        if let environment { process.environment = environment }
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var isRunning: Bool { process.isRunning }
+    var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits for the exit; returns the exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// The daemon binary under test.
+final class DaemonUnderTest {
+    let child: ChildProcess
+    let stateDir: String
+    private(set) var bootstrap: String
+
+    /// Starts `devtrip-eventd` and waits until it says it is ready.
+    init(config: String, brokers: String, pluginDir: String, dir: String, run: Int = 0) throws {
+        stateDir = "\(dir)/state"
+        child = try ChildProcess(Harness.daemonBinary, [
+            "--config", config, "--brokers", brokers, "--plugin-dir", pluginDir,
+            "--state-dir", stateDir, "--runtime-dir", "\(dir)/run",
+        ], logPath: "\(dir)/daemon-\(run).log")
+        bootstrap = brokers
+        try Harness.waitUntil("the daemon to be ready (log: \(child.logPath))", timeout: 60) {
+            guard child.isRunning else { throw HarnessError("daemon exited early:\n\(child.log.suffix(3000))") }
+            return child.log.contains("devtrip-eventd ready")
+        }
+        if brokers == "embedded" {
+            bootstrap = try String(contentsOfFile: "\(stateDir)/embedded.bootstrap", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Waits until every consumer group of the daemon has partitions.
+    func waitForAssignment(groups: Int, timeout: TimeInterval = 60) throws {
+        try Harness.waitUntil("\(groups) consumer groups to be assigned", timeout: timeout) {
+            child.log.components(separatedBy: "partitions assigned").count - 1 >= groups
+        }
+    }
+}
+
+/// A noida-db broker on a free loopback port.
+final class NoidaBroker {
+    let child: ChildProcess
+    let bootstrap: String
+
+    init(dir: String) throws {
+        guard let binary = Harness.noidaBinary, FileManager.default.fileExists(atPath: binary) else {
+            throw HarnessError("noida-db is not installed: run `make deps` (make test does)")
+        }
+        let port = try Harness.freePort()
+        try FileManager.default.createDirectory(atPath: "\(dir)/noida", withIntermediateDirectories: true)
+        child = try ChildProcess(binary, ["start", "--only", "kafka", "--kafka-port", "\(port)", "--data-dir", "\(dir)/noida"],
+                                 logPath: "\(dir)/noida.log")
+        bootstrap = "127.0.0.1:\(port)"
+        try Harness.waitUntil("noida-db to listen on \(port)", timeout: 20) {
+            guard child.isRunning else { throw HarnessError("noida-db exited: \(child.log)") }
+            return Kcat.canConnect(bootstrap)
+        }
+    }
+
+    deinit { child.stop() }
+}
