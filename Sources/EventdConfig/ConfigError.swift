@@ -46,6 +46,14 @@ struct LineLocator {
             guard let eq = trimmed.firstIndex(of: "=") else { continue }
             if Self.normalize(trimmed[..<eq]) == Self.normalize(key) { return i + 1 }
         }
+        // A key whose value is a table appears as a header: [path.key] or [path.key.sub].
+        let prefix = "[" + (path + [key]).joined(separator: ".")
+        for (i, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: " \t")
+            guard trimmed.hasPrefix("[") else { continue }
+            let header = trimmed.split(separator: "#", maxSplits: 1).first.map { Self.normalize($0) } ?? ""
+            if header == prefix + "]" || header.hasPrefix(prefix + ".") { return i + 1 }
+        }
         return table(path) ?? 1
     }
 }

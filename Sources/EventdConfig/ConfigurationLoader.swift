@@ -114,7 +114,10 @@ public enum ConfigurationLoader {
         guard !config.delivery.dlqSuffix.isEmpty else { throw delivery.error("dlq_suffix", "must not be empty") }
 
         let events = try reader.table("events")
-        for name in events.table.keys.sorted() {
+        var spellings: [String: String] = [:]
+        // Document order, so a duplicate is reported where it is claimed the second time.
+        let eventNames = events.table.keys.sorted { events.locator.key($0, in: ["events"]) < events.locator.key($1, in: ["events"]) }
+        for name in eventNames {
             var entry = try events.table(name)
             try entry.allowOnly(["topics", "aliases"])
             guard let topics = try entry.strings("topics"), !topics.isEmpty else {
@@ -123,7 +126,14 @@ public enum ConfigurationLoader {
             for topic in topics where !isValidTopic(topic) {
                 throw entry.error("topics", "'\(topic)' is not a valid Kafka topic name")
             }
-            config.catalog.append(CatalogEntry(name: name, topics: topics, aliases: try entry.strings("aliases") ?? []))
+            let aliases = try entry.strings("aliases") ?? []
+            for spelling in [name] + aliases {
+                if let owner = spellings[spelling], owner != name {
+                    throw entry.error(spelling == name ? "topics" : "aliases", "'\(spelling)' already names event '\(owner)'")
+                }
+                spellings[spelling] = name
+            }
+            config.catalog.append(CatalogEntry(name: name, topics: topics, aliases: aliases))
         }
         do {
             _ = try EventCatalog(config.catalog)

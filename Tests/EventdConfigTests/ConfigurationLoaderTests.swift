@@ -1,0 +1,636 @@
+import EventdConfig
+import EventdRouting
+import Foundation
+import Testing
+
+/// The repository's `etc/devtrip-eventd`, found from this file.
+enum Shipped {
+    static let repo = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let dir = repo.appendingPathComponent("etc/devtrip-eventd").path
+    static let daemonFile = "\(dir)/eventd.toml"
+    static func text() throws -> String { try String(contentsOfFile: daemonFile, encoding: .utf8) }
+}
+
+/// A fresh temporary directory, removed by `remove()`.
+struct TempDir {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("eventd-config-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let full = "\(path)/\(name)"
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+        return full
+    }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The error `parseDaemon` throws for `text`, or nil when it accepts it.
+func daemonError(_ text: String, file: String = "/cfg/eventd.toml") -> ConfigError? {
+    do {
+        _ = try ConfigurationLoader.parseDaemon(text: text, file: file)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// The error `parsePlugin` throws for `text`, or nil when it accepts it.
+func pluginError(_ text: String, file: String = "/cfg/plugins.d/p.toml", catalog: EventCatalog = smallCatalog) -> ConfigError? {
+    do {
+        _ = try ConfigurationLoader.parsePlugin(text: text, file: file, catalog: catalog)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+func loadError(_ path: String, overrides: ConfigurationOverrides = .init()) -> ConfigError? {
+    do {
+        _ = try ConfigurationLoader.load(path: path, overrides: overrides)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+let smallCatalog = try! EventCatalog([
+    CatalogEntry(name: "mission.completed", topics: ["mission.completed", "mission-events"]),
+    CatalogEntry(name: "mission.started", topics: ["mission-events"]),
+    CatalogEntry(name: "payment.subscription-changed", topics: ["payment-events", "subscription-events"],
+                 aliases: ["subscription.changed"]),
+])
+
+/// The text of one `[name]` section of a TOML file (up to the next header).
+func section(_ name: String, of text: String) -> [String] {
+    var out: [String] = []
+    var inside = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("[") { inside = (t == "[\(name)]"); continue }
+        if inside, !t.hasPrefix("#"), !t.isEmpty { out.append(t) }
+    }
+    return out
+}
+
+// MARK: - The shipped configuration
+
+@Suite struct ShippedConfigurationTests {
+    @Test func shippedFilesLoadWithTheWholeCatalog() throws {
+        let config = try ConfigurationLoader.load(path: Shipped.daemonFile)
+        #expect(config.file == Shipped.daemonFile)
+        // The seed lists 25 spellings of 20 canonical events (5 are aliases).
+        let names = Set(config.catalog.map(\.name))
+        #expect(config.catalog.count == 20)
+        #expect(names.count == 20)
+        #expect(names == [
+            "user.registered", "user.login", "user.logout", "user.profile.updated", "user.settings.changed",
+            "mission.started", "mission.paused", "mission.resumed", "mission.completed",
+            "resource.created", "resource.provisioning.failed", "resource.cleanup.completed",
+            "evaluation.started", "evaluation.failed", "evaluation.retry.requested",
+            "evaluation.retry.completed", "evaluation.completed",
+            "payment.subscription-renewal-failed", "payment.subscription-changed", "payment.ticket-balance-low",
+        ])
+        let subscription = try #require(config.catalog.first { $0.name == "payment.subscription-changed" })
+        #expect(subscription.topics == ["payment-events", "subscription-events"])
+        let completed = try #require(config.catalog.first { $0.name == "mission.completed" })
+        #expect(completed.topics == ["mission.completed", "mission-events"])
+    }
+
+    @Test func shippedAliasesResolveToCanonicalNames() throws {
+        let config = try ConfigurationLoader.load(path: Shipped.daemonFile)
+        let catalog = try EventCatalog(config.catalog)
+        let expected = [
+            "subscription.changed": "payment.subscription-changed",
+            "evaluation.retry-requested": "evaluation.retry.requested",
+            "evaluation.retry-completed": "evaluation.retry.completed",
+            "mission.resource-cleanup-completed": "resource.cleanup.completed",
+            "mission.resource-provisioning-failed": "resource.provisioning.failed",
+        ]
+        for (alias, canonical) in expected {
+            #expect(catalog.event(named: alias)?.name == canonical, "alias \(alias)")
+        }
+        #expect(config.catalog.flatMap(\.aliases).sorted() == expected.keys.sorted())
+        // Canonical names resolve to themselves; unknown spellings do not resolve.
+        #expect(catalog.event(named: "mission.started")?.name == "mission.started")
+        #expect(catalog.event(named: "mission.resource-created") == nil)
+        #expect(catalog.event(named: "subscription-changed") == nil)
+    }
+
+    /// Every key of the shipped file equals the default in `DaemonConfiguration`:
+    /// fails when either side changes without the other.
+    @Test func shippedValuesEqualTheCodeDefaults() throws {
+        let text = try Shipped.text()
+        let parsed = try ConfigurationLoader.parseDaemon(text: text, file: Shipped.daemonFile)
+        let d = DaemonConfiguration()
+        #expect(parsed.pluginDir == d.pluginDir)
+        #expect(parsed.pluginConfigDir == d.pluginConfigDir)
+        #expect(parsed.stateDir == d.stateDir)
+        #expect(parsed.runtimeDir == d.runtimeDir)
+        #expect(parsed.controlSocket == d.controlSocket)
+        #expect(parsed.logLevel == d.logLevel)
+        #expect(parsed.brokers == d.brokers)
+        #expect(parsed.batchSize == d.batchSize)
+        #expect(parsed.pollTimeoutMs == d.pollTimeoutMs)
+        #expect(parsed.maxMessageBytes == d.maxMessageBytes)
+        #expect(parsed.createTopics == d.createTopics)
+        #expect(parsed.createPartitions == d.createPartitions)
+        #expect(parsed.createReplicationFactor == d.createReplicationFactor)
+        #expect(parsed.embedded == d.embedded)
+        #expect(parsed.delivery == d.delivery)
+
+        // "Every key is present": a key missing from the file would silently take
+        // the default above, so check that the file spells each one out.
+        let keys: [String: [String]] = [
+            "daemon": ["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "log_level"],
+            "kafka": ["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
+                      "create_partitions", "create_replication_factor"],
+            "embedded": ["brokers", "partitions", "bootstrap_file", "extra_topics"],
+            "delivery": ["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix"],
+        ]
+        for (table, names) in keys {
+            let lines = section(table, of: text)
+            for key in names {
+                #expect(lines.contains { $0.hasPrefix("\(key) = ") }, "[\(table)] \(key) missing from eventd.toml")
+            }
+        }
+    }
+
+    @Test func shippedLibrdkafkaProperties() throws {
+        let config = try ConfigurationLoader.parseDaemon(text: Shipped.text(), file: Shipped.daemonFile)
+        #expect(config.consumerProperties == [
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": "true",
+            "auto.commit.interval.ms": "1000",
+            "session.timeout.ms": "10000",
+            "queued.min.messages": "1000000",
+            "queued.max.messages.kbytes": "2097151",
+        ])
+        #expect(config.producerProperties == ["linger.ms": "5", "compression.type": "none"])
+        #expect(config.consumerProperties["group.id"] == nil)
+    }
+
+    @Test func shippedPluginsAreLoadedWithSettings() throws {
+        let config = try ConfigurationLoader.load(path: Shipped.daemonFile)
+        #expect(config.plugins.keys.sorted() == ["echo", "echo-c"])
+        for (name, group) in [("echo", "echo-group"), ("echo-c", "echo-c-group")] {
+            let plugin = try #require(config.plugins[name])
+            #expect(plugin.file == "\(Shipped.dir)/plugins.d/\(name).toml")
+            #expect(plugin.enabled)
+            #expect(plugin.topics.isEmpty)
+            #expect(plugin.groups == [group: group])
+            #expect(plugin.eventTopics.isEmpty)
+            let json = try JSONSerialization.jsonObject(with: Data(plugin.settingsJSON.utf8))
+            let settings = try #require(json as? [String: Any])
+            #expect(settings["output_topic"] as? String == "echo-events")
+            #expect(settings.count == 1)
+        }
+    }
+
+    @Test func shippedRelativePathsResolveAgainstTheFilesDirectory() throws {
+        let config = try ConfigurationLoader.load(path: Shipped.daemonFile)
+        #expect(config.pluginConfigDir == "\(Shipped.dir)/plugins.d")
+        // Absolute paths in the file are kept.
+        #expect(config.pluginDir == "/usr/lib/devtrip-eventd/plugins/1")
+        #expect(config.stateDir == "/var/lib/devtrip-eventd")
+        #expect(config.runtimeDir == "/run/devtrip-eventd")
+        #expect(config.controlSocket == "/run/devtrip-eventd/control.sock")
+        #expect(config.brokers == "embedded")
+        #expect(config.isEmbedded)
+    }
+}
+
+// MARK: - Paths and overrides
+
+@Suite struct ConfigurationPathTests {
+    static let relativeDaemon = """
+        [daemon]
+        plugin_dir = "lib/plugins"
+        plugin_config_dir = "conf.d"
+        state_dir = "state"
+        runtime_dir = "run"
+        control_socket = "run/ctl.sock"
+
+        [kafka]
+        brokers = "kafka1:9092"
+
+        [events."mission.started"]
+        topics = ["mission-events"]
+
+        [events."payment.subscription-changed"]
+        topics = ["payment-events", "subscription-events"]
+        aliases = ["subscription.changed"]
+        """
+
+    @Test func relativePathsInTheFileAreRelativeToTheFile() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = try tmp.write("etc/eventd.toml", Self.relativeDaemon)
+        let config = try ConfigurationLoader.load(path: path)
+        #expect(config.pluginDir == "\(tmp.path)/etc/lib/plugins")
+        #expect(config.pluginConfigDir == "\(tmp.path)/etc/conf.d")
+        #expect(config.stateDir == "\(tmp.path)/etc/state")
+        #expect(config.runtimeDir == "\(tmp.path)/etc/run")
+        #expect(config.controlSocket == "\(tmp.path)/etc/run/ctl.sock")
+        #expect(config.brokers == "kafka1:9092")
+        #expect(!config.isEmbedded)
+        #expect(config.plugins.isEmpty) // conf.d does not exist
+    }
+
+    @Test func commandLineOverridesWinAndAreRelativeToTheWorkingDirectory() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = try tmp.write("etc/eventd.toml", Self.relativeDaemon)
+        var overrides = ConfigurationOverrides()
+        overrides.brokers = "localhost:19092"
+        overrides.pluginDir = "build/plugins"
+        overrides.stateDir = "/srv/eventd/state"
+        overrides.runtimeDir = "rt"
+        overrides.controlSocket = "rt/eventd.sock"
+        let config = try ConfigurationLoader.load(path: path, overrides: overrides)
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(config.brokers == "localhost:19092")
+        #expect(config.pluginDir == "\(cwd)/build/plugins")
+        #expect(config.stateDir == "/srv/eventd/state")
+        #expect(config.runtimeDir == "\(cwd)/rt")
+        #expect(config.controlSocket == "\(cwd)/rt/eventd.sock")
+        // No override for the plugin configuration directory: still the file's.
+        #expect(config.pluginConfigDir == "\(tmp.path)/etc/conf.d")
+    }
+
+    @Test func pluginFilesAreReadFromTheConfiguredDirectoryByBaseName() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = try tmp.write("eventd.toml", Self.relativeDaemon)
+        try tmp.write("conf.d/counter.toml", """
+            [plugin]
+            enabled = false
+            topics = ["mission-events"]
+
+            [groups]
+            "counter" = "counter-v2"
+
+            [events]
+            "subscription.changed" = ["subscription-events"]
+
+            [settings]
+            limit = 3
+            nested = { a = "b" }
+            """)
+        try tmp.write("conf.d/README.md", "not toml")
+        let config = try ConfigurationLoader.load(path: path)
+        #expect(config.plugins.keys.sorted() == ["counter"])
+        let plugin = try #require(config.plugins["counter"])
+        #expect(plugin.file == "\(tmp.path)/conf.d/counter.toml")
+        #expect(!plugin.enabled)
+        #expect(plugin.topics == ["mission-events"])
+        #expect(plugin.groups == ["counter": "counter-v2"])
+        // An alias in [events] is stored under the canonical name.
+        #expect(plugin.eventTopics == ["payment.subscription-changed": ["subscription-events"]])
+        let settings = try #require(try JSONSerialization.jsonObject(with: Data(plugin.settingsJSON.utf8)) as? [String: Any])
+        #expect(settings["limit"] as? Int == 3)
+        #expect((settings["nested"] as? [String: Any])?["a"] as? String == "b")
+    }
+}
+
+// MARK: - Errors carry file and line
+
+@Suite struct ConfigurationErrorTests {
+    static let file = "/cfg/eventd.toml"
+
+    @Test func tomlSyntaxErrorReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [daemon]
+            log_level = "info"
+
+            [kafka]
+            batch_size = = 3
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 5)
+        #expect(e.reason.hasPrefix("TOML syntax"))
+    }
+
+    @Test func unknownKeyInKafkaReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [daemon]
+            log_level = "info"
+
+            [kafka]
+            brokers = "embedded"
+            batchsize = 10
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("kafka.batchsize"))
+        #expect(e.reason.contains("unknown key"))
+    }
+
+    /// KNOWN BUG (Sources/EventdConfig/ConfigError.swift, LineLocator.key): an unknown
+    /// key whose value is a table written as a header (`[kafak]`, `[kafka.consumers]`)
+    /// is only searched as `key = ...`, never as a `[path.key]` header, so the error
+    /// falls back to the parent table's line (1 for the root, the `[kafka]` line for
+    /// [kafka]). Expected: the line of the misspelt header. Fails until fixed.
+    @Test func unknownTableHeaderReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            # comment
+
+            [daemon]
+            log_level = "info"
+
+            [kafak]
+            brokers = "embedded"
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.reason.contains("kafak"))
+        #expect(e.reason.contains("unknown key"))
+        #expect(e.line == 6, "KNOWN BUG: unknown table [kafak] located at line \(e.line)")
+
+        let e2 = try #require(daemonError("""
+            [kafka]
+            brokers = "embedded"
+
+            [kafka.consumers]
+            "auto.offset.reset" = "earliest"
+            """))
+        #expect(e2.reason.contains("kafka.consumers"))
+        #expect(e2.line == 4, "KNOWN BUG: unknown table [kafka.consumers] located at line \(e2.line)")
+    }
+
+    @Test func wrongTypeReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [kafka]
+            brokers = "embedded"
+            batch_size = "x"
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 3)
+        #expect(e.reason.contains("kafka.batch_size"))
+        #expect(e.reason.contains("integer"))
+    }
+
+    /// `brokers` exists in [embedded] and [kafka]: the line must be the one in the failing table.
+    @Test func wrongTypeIsLocatedInItsOwnTableNotAnEarlierOne() throws {
+        let e = try #require(daemonError("""
+            [embedded]
+            brokers = 1
+
+            [kafka]
+            # brokers = 3
+            brokers = 3
+            """))
+        #expect(e.line == 6)
+        #expect(e.reason.contains("kafka.brokers"))
+        #expect(e.reason.contains("string"))
+
+        let e2 = try #require(daemonError("""
+            [kafka]
+            brokers = "embedded"
+
+            [embedded]
+            partitions = 6
+            brokers = "two"
+            """))
+        #expect(e2.line == 6)
+        #expect(e2.reason.contains("embedded.brokers"))
+    }
+
+    @Test func outOfRangeIntegerReportsItsLineAndRange() throws {
+        let e = try #require(daemonError("""
+            [kafka]
+            batch_size = 1000
+            poll_timeout_ms = 60001
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 3)
+        #expect(e.reason.contains("kafka.poll_timeout_ms"))
+        #expect(e.reason.contains("between 1 and 60000"))
+
+        let e2 = try #require(daemonError("""
+            [delivery]
+
+            attempts = 0
+            """))
+        #expect(e2.line == 3)
+        #expect(e2.reason.contains("delivery.attempts"))
+    }
+
+    @Test func badLogLevelReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [daemon]
+            state_dir = "/var/lib/x"
+            log_level = "verbose"
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 3)
+        #expect(e.reason.contains("daemon.log_level"))
+        #expect(e.reason.contains("warning"))
+    }
+
+    @Test func eventWithoutTopicsReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [events."user.login"]
+            topics = ["auth-events"]
+
+            [events."user.logout"]
+            aliases = []
+            topics = []
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("topics"))
+        #expect(e.reason.contains("user.logout"))
+
+        // No topics key at all: the event's header.
+        let e2 = try #require(daemonError("""
+            [events."user.login"]
+            topics = ["auth-events"]
+
+            [events."user.logout"]
+            aliases = []
+            """))
+        #expect(e2.line == 4)
+        #expect(e2.reason.contains("user.logout"))
+    }
+
+    @Test func invalidTopicNameReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [events."user.login"]
+            topics = ["auth-events"]
+
+            [events."user.logout"]
+            aliases = []
+            topics = ["auth-events", "auth events"]
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("'auth events'"))
+        #expect(e.reason.contains("events.user.logout.topics"))
+    }
+
+    @Test func unknownKeyInAnEventReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [events."user.login"]
+            topics = ["auth-events"]
+            alias = ["login"]
+            """))
+        #expect(e.line == 3)
+        #expect(e.reason.contains("alias"))
+    }
+
+    /// KNOWN BUG (Sources/EventdConfig/ConfigurationLoader.swift, parseDaemon):
+    /// a catalog conflict is reported at `LineLocator.table(["events"])`, the line of a
+    /// literal `[events]` header; files written as `[events."name"]` (like the shipped
+    /// one) have none, so the line falls back to 1. Expected: the `aliases` line of the
+    /// event that claims the spelling second (line 9 here). Fails until fixed.
+    @Test func aliasClaimedByTwoEventsReportsTheSecondClaim() throws {
+        let e = try #require(daemonError("""
+            # catalog
+
+            [events."payment.subscription-changed"]
+            topics = ["payment-events"]
+            aliases = ["subscription.changed"]
+
+            [events."subscription.updated"]
+            topics = ["subscription-events"]
+            aliases = ["subscription.changed"]
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.reason.contains("'subscription.changed'"))
+        #expect(e.reason.contains("payment.subscription-changed"))
+        #expect(e.reason.contains("subscription.updated"))
+        #expect(e.line == 9, "KNOWN BUG: catalog conflicts are located at line \(e.line)")
+    }
+
+    @Test func reservedConsumerPropertyReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [kafka]
+            brokers = "embedded"
+
+            [kafka.consumer]
+            "auto.offset.reset" = "earliest"
+            "group.id" = "mine"
+            """))
+        #expect(e.file == Self.file)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("kafka.consumer.group.id"))
+        #expect(e.reason.contains("set by the daemon"))
+    }
+
+    @Test func nonScalarLibrdkafkaPropertyReportsItsLine() throws {
+        let e = try #require(daemonError("""
+            [kafka.producer]
+            "linger.ms" = "5"
+            "compression.type" = ["lz4"]
+            """))
+        #expect(e.line == 3)
+        #expect(e.reason.contains("kafka.producer.compression.type"))
+    }
+
+    @Test func pluginUnknownEventReportsItsLine() throws {
+        let file = "/cfg/plugins.d/p.toml"
+        let e = try #require(pluginError("""
+            [plugin]
+            enabled = true
+
+            [events]
+            "mission.completed" = ["mission-events"]
+            "mission.exploded" = ["mission-events"]
+            """, file: file))
+        #expect(e.file == file)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("mission.exploded"))
+        #expect(e.reason.contains("not an event of the catalog"))
+    }
+
+    @Test func pluginSettingsNotATableReportsItsLine() throws {
+        let file = "/cfg/plugins.d/p.toml"
+        let e = try #require(pluginError("""
+            # settings must be a table
+            settings = "output_topic=echo-events"
+
+            [plugin]
+            enabled = true
+            """, file: file))
+        #expect(e.file == file)
+        #expect(e.line == 2)
+        #expect(e.reason.contains("settings"))
+        #expect(e.reason.contains("must be a table"))
+    }
+
+    @Test func pluginWrongTypesReportTheirLines() throws {
+        let e = try #require(pluginError("""
+            [plugin]
+            topics = []
+            enabled = "yes"
+            """))
+        #expect(e.line == 3)
+        #expect(e.reason.contains("plugin.enabled"))
+
+        let e2 = try #require(pluginError("""
+            [plugin]
+            enabled = true
+
+            [groups]
+            "echo-group" = ""
+            """))
+        #expect(e2.line == 5)
+        #expect(e2.reason.contains("groups.echo-group"))
+    }
+
+    @Test func missingDaemonFileIsReportedWithItsPath() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = "\(tmp.path)/nowhere/eventd.toml"
+        let e = try #require(loadError(path))
+        #expect(e.file == path)
+        #expect(e.line == 0)
+        #expect(e.reason.hasPrefix("cannot read"))
+    }
+
+    @Test func errorsInPluginFilesNameThePluginFile() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = try tmp.write("eventd.toml", """
+            [events."mission.started"]
+            topics = ["mission-events"]
+            """)
+        try tmp.write("plugins.d/a.toml", "[plugin]\nenabled = true\n")
+        let bad = try tmp.write("plugins.d/b.toml", """
+            [plugin]
+            enabled = true
+
+            [events]
+            "mission.started" = ["mission-events"]
+            "mission.completed" = ["mission-events"]
+            """)
+        let e = try #require(loadError(path))
+        #expect(e.file == bad)
+        #expect(e.line == 6)
+        #expect(e.reason.contains("mission.completed"))
+    }
+
+    @Test func unreadablePluginFileIsReportedWithItsPath() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = try tmp.write("eventd.toml", "[kafka]\nbrokers = \"embedded\"\n")
+        // A directory named like a plugin file cannot be read as text.
+        let bad = "\(tmp.path)/plugins.d/dir.toml"
+        try FileManager.default.createDirectory(atPath: bad, withIntermediateDirectories: true)
+        let e = try #require(loadError(path))
+        #expect(e.file == bad)
+        #expect(e.line == 0)
+        #expect(e.reason.hasPrefix("cannot read"))
+    }
+
+    @Test func errorDescriptionIsFileLineReason() {
+        let e = ConfigError(file: "/a/b.toml", line: 7, reason: "kafka.x: unknown key")
+        #expect(e.description == "/a/b.toml:7: kafka.x: unknown key")
+    }
+}
