@@ -57,7 +57,11 @@ let package = Package(
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdKafka"]),
+        .testTarget(name: "EventdDaemonTests", dependencies: [
+            "EventdDaemon", "EventdConfig", "EventdKafka",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EventdEndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

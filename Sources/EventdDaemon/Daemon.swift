@@ -15,7 +15,7 @@ public struct DaemonError: Error, CustomStringConvertible {
 public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     public let configuration: DaemonConfiguration
     let logger: Logger
-    private var cluster: EmbeddedCluster?
+    private(set) var cluster: EmbeddedCluster?
     private var producer: KafkaProducer?
     private var followUps: FollowUpProducer?
     private var registry: PluginRegistry?

@@ -41,6 +41,16 @@ public final class EmbeddedCluster: @unchecked Sendable {
         _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
     }
 
+    /// Moves the leadership of a partition to another broker.
+    public func setLeader(topic: String, partition: Int32, broker: Int32) {
+        _ = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
+    }
+
+    /// Makes `broker` the coordinator of a consumer group.
+    public func setGroupCoordinator(_ group: String, broker: Int32) {
+        _ = rd_kafka_mock_coordinator_set(cluster, "group", group, broker)
+    }
+
     /// Makes the next `count` requests of an API (by Kafka API key) fail with `error`.
     public func injectErrors(apiKey: Int16, error: Int32, count: Int) {
         let codes = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: error), count: count)
