@@ -34,19 +34,22 @@ let package = Package(
         .target(name: "EventdConfig", dependencies: [
             "EventdRouting", "TOMLKit",
         ]),
+        // Control plane: wire format and command table shared by the server and the CLI.
+        .target(name: "CEventdSocket"),
+        .target(name: "EventdControl", dependencies: ["CEventdSocket", .product(name: "Logging", package: "swift-log")]),
         // Delivery and daemon wiring: consume loops, dispatch, producer, dead letters, systemd.
         .target(name: "EventdDaemon", dependencies: [
-            "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdConfig", "CSystemd",
+            "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdConfig", "EventdControl", "CSystemd",
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "devtrip-eventd", dependencies: [
-            "EventdDaemon", "EventdConfig",
+            "EventdDaemon", "EventdConfig", "EventdControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "devtrip-eventctl", dependencies: [
-            "EventdConfig",
+            "EventdConfig", "EventdControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -68,12 +68,13 @@ public enum ConfigurationLoader {
         try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "events"])
 
         var daemon = try reader.table("daemon")
-        try daemon.allowOnly(["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "log_level"])
+        try daemon.allowOnly(["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "admin_group", "log_level"])
         config.pluginDir = try daemon.string("plugin_dir") ?? config.pluginDir
         config.pluginConfigDir = try daemon.string("plugin_config_dir") ?? config.pluginConfigDir
         config.stateDir = try daemon.string("state_dir") ?? config.stateDir
         config.runtimeDir = try daemon.string("runtime_dir") ?? config.runtimeDir
         config.controlSocket = try daemon.string("control_socket") ?? config.controlSocket
+        config.adminGroup = try daemon.string("admin_group") ?? config.adminGroup
         config.logLevel = try daemon.string("log_level") ?? config.logLevel
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(config.logLevel) else {

@@ -37,6 +37,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateDir = "/var/lib/devtrip-eventd"
     public var runtimeDir = "/run/devtrip-eventd"
     public var controlSocket = "/run/devtrip-eventd/control.sock"
+    public var adminGroup = "devtrip-eventd-admin"
     public var logLevel = "info"
 
     public var brokers = "embedded"

@@ -1,6 +1,7 @@
 // Wires configuration, the broker connection, plugins and consumer groups together.
 import CSystemd
 import EventdConfig
+import EventdControl
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
@@ -13,25 +14,48 @@ public struct DaemonError: Error, CustomStringConvertible {
 }
 
 public final class Daemon: KafkaClientEvents, @unchecked Sendable {
-    public let configuration: DaemonConfiguration
+    public internal(set) var configuration: DaemonConfiguration
+    /// The command line's overrides, applied again when `reload` re-reads the files.
+    let overrides: ConfigurationOverrides
     let logger: Logger
+    let notifier: SystemdNotifier
+    let startedAt = Date()
     private(set) var cluster: EmbeddedCluster?
-    private var producer: KafkaProducer?
-    private var followUps: FollowUpProducer?
-    private var registry: PluginRegistry?
-    private var groups: [GroupConsumer] = []
+    private(set) var producer: KafkaProducer?
+    private(set) var followUps: FollowUpProducer?
+    private(set) var deadLetters: DeadLetterPublisher?
+    private(set) var registry: PluginRegistry?
+    private(set) var catalog: EventCatalog
+    private var control: ControlServer?
     private var statusTimer: DispatchSourceTimer?
+    /// Guards `groups` and serialises control operations that change plugins or routes.
+    let controlLock = NSRecursiveLock()
+    private var groupsByName: [String: GroupConsumer] = [:]
     public private(set) var bootstrapServers = ""
+    /// Reloads done, and the longest stall one caused.
+    var reloadCount = 0
+    var longestReloadStall = Duration.zero
 
-    public init(configuration: DaemonConfiguration, logger: Logger) {
+    /// - Parameter notifier: how to tell systemd about readiness and liveness;
+    ///   tests pass one built from an empty environment.
+    public init(configuration: DaemonConfiguration, overrides: ConfigurationOverrides = .init(),
+                notifier: SystemdNotifier = SystemdNotifier(), logger: Logger) {
         self.configuration = configuration
+        self.overrides = overrides
+        self.notifier = notifier
         self.logger = logger
+        catalog = (try? EventCatalog(configuration.catalog)) ?? (try! EventCatalog([]))
+    }
+
+    /// The consumer groups, by name order.
+    var groups: [GroupConsumer] {
+        controlLock.withLock { groupsByName.values.sorted { $0.group < $1.group } }
     }
 
     /// The plugins that loaded, by name.
     public var pluginNames: [String] { registry?.plugins.map(\.name) ?? [] }
 
-    /// Starts the broker (if embedded), the producer, every plugin and every consumer group.
+    /// Starts the broker (if embedded), the producer, every plugin, every consumer group and the control socket.
     /// - Throws: when the daemon cannot run at all; a refused plugin is not such a case.
     public func start() throws {
         let config = configuration
@@ -43,7 +67,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                 throw DaemonError("cannot create \(dir): \(error.localizedDescription)")
             }
         }
-        let catalog = try EventCatalog(config.catalog)
+        catalog = try EventCatalog(config.catalog)
 
         // Topics the daemon reads or writes: the catalog's, the plugins' outputs, and their dead-letter topics.
         var topics = Set(catalog.topics).union(config.embedded.extraTopics)
@@ -65,9 +89,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             bootstrapServers = config.brokers
         }
 
-        var producerProps = KafkaProperties(config.producerProperties)
-        producerProps["bootstrap.servers"] = bootstrapServers
-        let producer = try KafkaProducer(properties: producerProps, events: self)
+        let producer = try KafkaProducer(properties: producerProperties, events: self)
         self.producer = producer
         if config.createTopics && !config.isEmbedded {
             let created = try producer.createTopics(allTopics, partitions: Int32(config.createPartitions),
@@ -76,61 +98,113 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         }
         let followUps = FollowUpProducer(producer: producer, logger: logger)
         self.followUps = followUps
-        let deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
+        deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
 
         let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images",
                                       stateDir: config.stateDir, logger: logger, sink: followUps)
         self.registry = registry
-        registry.loadDirectory(config.pluginDir) { name in
-            var options = PluginOptions()
-            guard let plugin = config.plugins[name] else { return options }
-            options.enabled = plugin.enabled
-            options.settingsJSON = plugin.settingsJSON
-            options.groupOverrides = plugin.groups
-            options.wildcardTopics = plugin.topics.isEmpty ? nil : plugin.topics
-            options.eventTopics = plugin.eventTopics
-            return options
-        }
+        registry.loadDirectory(config.pluginDir) { [configuration] name in Self.pluginOptions(name, configuration) }
         logger.notice("plugins loaded", metadata: [
             "loaded": "\(registry.plugins.map { "\($0.name) \($0.version)" }.joined(separator: ", "))",
             "refused": "\(registry.refusals.count)",
         ])
+        try applyRoutes()
+        do {
+            control = try ControlServer(path: config.controlSocket, adminGroup: config.adminGroup, handler: self, logger: logger)
+            logger.notice("control socket listening", metadata: ["path": "\(config.controlSocket)", "group": "\(config.adminGroup)"])
+        } catch {
+            logger.error("control socket unavailable; devtrip-eventctl will not reach this daemon: \(error)",
+                         metadata: ["path": "\(config.controlSocket)"])
+        }
+        startStatusReports()
+        notifier.ready(status: statusLine())
+        if notifier.startWatchdog(isAlive: { [weak self] in self?.consumeLoopsAreAlive() ?? false }) {
+            logger.info("systemd watchdog armed", metadata: ["interval": "\(notifier.watchdogInterval!)"])
+        }
+        logger.notice("devtrip-eventd ready", metadata: ["groups": "\(groups.map(\.group).joined(separator: ","))"])
+    }
 
-        var claimsByGroup: [String: [RouteClaim<PluginInstance>]] = [:]
-        for plugin in registry.plugins {
-            let options = config.plugins[plugin.name]
+    var producerProperties: KafkaProperties {
+        var props = KafkaProperties(configuration.producerProperties)
+        props["bootstrap.servers"] = bootstrapServers
+        return props
+    }
+
+    var consumerProperties: KafkaProperties {
+        var props = KafkaProperties(configuration.consumerProperties)
+        props["bootstrap.servers"] = bootstrapServers
+        return props
+    }
+
+    static func pluginOptions(_ name: String, _ config: DaemonConfiguration) -> PluginOptions {
+        var options = PluginOptions()
+        guard let plugin = config.plugins[name] else { return options }
+        options.enabled = plugin.enabled
+        options.settingsJSON = plugin.settingsJSON
+        options.groupOverrides = plugin.groups
+        options.wildcardTopics = plugin.topics.isEmpty ? nil : plugin.topics
+        options.eventTopics = plugin.eventTopics
+        return options
+    }
+
+    /// The route claims of every loaded plugin, by consumer group.
+    func claimsByGroup() -> [String: [RouteClaim<PluginInstance>]] {
+        var claims: [String: [RouteClaim<PluginInstance>]] = [:]
+        for plugin in registry?.plugins ?? [] {
             for claim in plugin.claims {
                 let topics: [String]
                 if claim.event == "*" {
-                    topics = (options?.topics.isEmpty ?? true) ? catalog.topics : options!.topics
+                    topics = plugin.options.wildcardTopics ?? catalog.topics
                 } else {
-                    topics = options?.eventTopics[claim.event] ?? catalog.event(named: claim.event).map { catalog.entries[$0.index].topics } ?? []
+                    topics = plugin.options.eventTopics[claim.event]
+                        ?? catalog.event(named: claim.event).map { catalog.entries[$0.index].topics } ?? []
                 }
-                claimsByGroup[claim.group, default: []].append(RouteClaim(event: claim.event, topics: topics, target: plugin))
+                claims[claim.group, default: []].append(RouteClaim(event: claim.event, topics: topics, target: plugin))
             }
         }
-        var consumerProps = KafkaProperties(config.consumerProperties)
-        consumerProps["bootstrap.servers"] = bootstrapServers
-        let options = GroupConsumer.DispatchOptions(
-            batchSize: config.batchSize, pollTimeoutMs: Int32(config.pollTimeoutMs), maxMessageBytes: config.maxMessageBytes,
-            attempts: config.delivery.attempts, backoffMs: config.delivery.backoffMs, backoffMaxMs: config.delivery.backoffMaxMs)
-        for (group, claims) in claimsByGroup.sorted(by: { $0.key < $1.key }) {
-            let routes = try RouteTable(catalog: catalog, claims: claims)
-            let consumer = try GroupConsumer(group: group, routes: routes, properties: consumerProps, followUps: followUps,
-                                             deadLetters: deadLetters, options: options, logger: logger)
-            try consumer.start()
-            groups.append(consumer)
+        return claims
+    }
+
+    /// Brings the consumer groups in line with the registry: new routes are
+    /// installed between batches, new groups start, groups left without
+    /// claims drain and stop.
+    /// - Returns: per group, how long its loop was held.
+    @discardableResult
+    func applyRoutes() throws -> [String: Duration] {
+        try controlLock.withLock {
+            let claims = claimsByGroup()
+            var held: [String: Duration] = [:]
+            for (group, groupClaims) in claims.sorted(by: { $0.key < $1.key }) {
+                let routes = try RouteTable(catalog: catalog, claims: groupClaims)
+                if let existing = groupsByName[group] {
+                    held[group] = existing.perform { $0.install(routes) }
+                } else {
+                    let options = GroupConsumer.DispatchOptions(
+                        batchSize: configuration.batchSize, pollTimeoutMs: Int32(configuration.pollTimeoutMs),
+                        maxMessageBytes: configuration.maxMessageBytes, attempts: configuration.delivery.attempts,
+                        backoffMs: configuration.delivery.backoffMs, backoffMaxMs: configuration.delivery.backoffMaxMs)
+                    let consumer = try GroupConsumer(group: group, routes: routes, properties: consumerProperties,
+                                                     followUps: followUps!, deadLetters: deadLetters!, options: options, logger: logger)
+                    try consumer.start()
+                    groupsByName[group] = consumer
+                }
+            }
+            for (group, consumer) in groupsByName where claims[group] == nil {
+                logger.notice("consumer group has no plugin left; leaving it", metadata: ["consumer_group": "\(group)"])
+                consumer.stop()
+                groupsByName[group] = nil
+            }
+            return held
         }
-        startStatusReports()
-        notify("READY=1\nSTATUS=\(statusLine())")
-        logger.notice("devtrip-eventd ready", metadata: ["groups": "\(groups.map(\.group).joined(separator: ","))"])
     }
 
     /// Drains every consumer group (finishing the batch in hand, committing
     /// offsets), flushes the producer and shuts the plugins down.
     public func stop() {
-        notify("STOPPING=1")
+        notifier.stopping()
+        notifier.stopWatchdog()
         logger.notice("stopping: draining consumer groups")
+        control?.stop()
         statusTimer?.cancel()
         let all = groups
         DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
@@ -141,8 +215,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         let summary = statusLine()
         registry?.shutdownAll()
         // Clients go before the embedded cluster they talk to.
-        groups.removeAll()
+        controlLock.withLock { groupsByName.removeAll() }
         followUps = nil
+        deadLetters = nil
         producer = nil
         cluster = nil
         logger.notice("stopped", metadata: ["summary": "\(summary)"])
@@ -173,7 +248,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         timer.setEventHandler { [weak self] in
             guard let self else { return }
             let now = counters
-            notify("STATUS=\(statusLine())")
+            notifier.status(statusLine())
             if now != last {
                 logger.info("status: \(statusLine())")
                 last = now
@@ -183,8 +258,12 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         statusTimer = timer
     }
 
-    private func notify(_ state: String) {
-        _ = sd_notify(0, state)
+    /// Every consume loop started an iteration within the watchdog interval
+    /// (a loop stuck in a handler or a broker wait stops the pings).
+    func consumeLoopsAreAlive() -> Bool {
+        let limit = notifier.watchdogInterval ?? .seconds(30)
+        let now = ContinuousClock.now
+        return groups.allSatisfy { now - $0.heartbeat < limit }
     }
 
     // MARK: KafkaClientEvents (producer)

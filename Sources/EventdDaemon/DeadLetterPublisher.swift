@@ -21,6 +21,8 @@ struct DeadLetter {
     var attempts: Int
     var firstFailure: Date
     var lastFailure: Date
+    /// "topic/partition/offset" of the dead letter a failed replay came from.
+    var replayedFrom: String? = nil
 }
 
 final class DeadLetterPublisher: @unchecked Sendable {
@@ -37,9 +39,9 @@ final class DeadLetterPublisher: @unchecked Sendable {
 
     /// Queues `record` on its dead-letter topic, key, value and headers byte
     /// for byte, plus `x-dlq-*` headers. The delivery reports to `tracker`.
-    func publish(_ record: KafkaRecord, group: String, letter: DeadLetter, tracker: DeliveryTracker) throws(KafkaError) {
-        var headers: [OutgoingHeader] = []
-        record.forEachHeader { name, value in headers.append(OutgoingHeader(String(cString: name), value.map { Array($0) })) }
+    func publish(_ record: some RecordFields, group: String, letter: DeadLetter, tracker: DeliveryTracker) throws(KafkaError) {
+        // Audit headers of an earlier dead-lettering (a replay that failed again) are replaced, not repeated.
+        var headers = record.headerList.filter { !$0.name.hasPrefix("x-dlq-") }.map { OutgoingHeader($0.name, $0.value) }
         var error = Array(letter.error.utf8)
         if error.count > Self.maxErrorBytes {
             var end = Self.maxErrorBytes
@@ -63,7 +65,8 @@ final class DeadLetterPublisher: @unchecked Sendable {
         if let plugin = letter.plugin { headers.append(OutgoingHeader("x-dlq-plugin", plugin)) }
         if let version = letter.pluginVersion { headers.append(OutgoingHeader("x-dlq-plugin-version", version)) }
         if let handler = letter.handler { headers.append(OutgoingHeader("x-dlq-handler", handler)) }
-        try producer.produce(topic: topic(for: record.topic), key: record.key.map { Array($0) },
-                             value: record.value.map { Array($0) }, headers: headers, tracker: tracker)
+        if let replayedFrom = letter.replayedFrom { headers.append(OutgoingHeader("x-dlq-replayed-from", replayedFrom)) }
+        try producer.produce(topic: topic(for: record.topic), key: record.keyBytes,
+                             value: record.valueBytes, headers: headers, tracker: tracker)
     }
 }

@@ -20,7 +20,8 @@ public struct GroupCounters: Sendable, Equatable {
 
 final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     let group: String
-    let routes: RouteTable<PluginInstance>
+    /// Read and replaced only on the polling thread.
+    private(set) var routes: RouteTable<PluginInstance>
     let consumer: KafkaConsumer
     let followUps: FollowUpProducer
     let deadLetters: DeadLetterPublisher
@@ -32,6 +33,14 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
     private var countersStorage = GroupCounters()
+    private var pluginStats: [String: PluginCounters] = [:]
+    /// Work for the polling thread, run between batches (no event in flight).
+    private var mailbox: [(GroupConsumer) -> Void] = []
+    /// Topics paused by an admin ("*" for all), and plugins disabled; both only on the polling thread.
+    private var pausedTopics: Set<String> = []
+    private var disabledPlugins: Set<String> = []
+    private var lastHeartbeat = ContinuousClock.now
+    private(set) var rebalances = 0
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -99,6 +108,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         let batch = consumer.makeBatch(capacity: options.batchSize)
         var buckets: [TopicPartition: [Int]] = [:]
         while isRunning {
+            runMailbox()
+            lock.withLock { lastHeartbeat = .now }
             consumer.consume(into: batch, timeoutMs: options.pollTimeoutMs)
             guard batch.count > 0 else { continue }
             buckets.removeAll(keepingCapacity: true)
@@ -154,15 +165,95 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             countersStorage.retried += total.retried
             countersStorage.deadLettered += total.deadLettered
             countersStorage.redelivered += total.redelivered
+            for result in results {
+                for (name, counters) in result.plugins { pluginStats[name, default: PluginCounters()].add(counters) }
+            }
             lock.unlock()
         }
         batch.release()
+        runMailbox()
         consumer.close()
         logger.info("consumer closed")
     }
 
+    private func runMailbox() {
+        let work = lock.withLock { () -> [(GroupConsumer) -> Void] in
+            let work = mailbox
+            mailbox.removeAll()
+            return work
+        }
+        for item in work { item(self) }
+    }
+
+    /// Runs `body` on the polling thread between two batches and waits for it.
+    /// - Returns: how long `body` held the loop.
+    @discardableResult
+    func perform(_ body: @escaping (GroupConsumer) -> Void) -> Duration {
+        let done = DispatchSemaphore(value: 0)
+        let held = UncheckedBox(Duration.zero)
+        lock.withLock {
+            mailbox.append { consumer in
+                let start = ContinuousClock.now
+                body(consumer)
+                held.value = ContinuousClock.now - start
+                done.signal()
+            }
+        }
+        consumer.wake()
+        if !isRunning || thread == nil {
+            runMailbox()
+        }
+        done.wait()
+        return held.value
+    }
+
+    /// When the loop last started an iteration (the watchdog's liveness signal).
+    var heartbeat: ContinuousClock.Instant { lock.withLock { lastHeartbeat } }
+
+    /// Per-plugin counters of this group.
+    var statsByPlugin: [String: PluginCounters] { lock.withLock { pluginStats } }
+
+    // MARK: Polling-thread operations (call through `perform`).
+
+    /// Installs new routes; resubscribes when the topic set changed.
+    func install(_ newRoutes: RouteTable<PluginInstance>) {
+        let resubscribe = newRoutes.topics != routes.topics
+        routes = newRoutes
+        if resubscribe {
+            do {
+                try consumer.subscribe(routes.topics)
+                logger.info("consumer resubscribed", metadata: ["topics": "\(routes.topics.joined(separator: ","))"])
+            } catch {
+                logger.error("resubscribe failed: \(error)")
+            }
+        }
+    }
+
+    func setPaused(_ paused: Bool, topic: String?) {
+        let key = topic ?? "*"
+        if paused { pausedTopics.insert(key) } else if topic == nil { pausedTopics.removeAll() } else { pausedTopics.remove(key) }
+        applyPause()
+    }
+
+    func setPluginEnabled(_ name: String, _ enabled: Bool) {
+        if enabled { disabledPlugins.remove(name) } else { disabledPlugins.insert(name) }
+        applyPause()
+    }
+
+    var pauseState: (topics: [String], disabledPlugins: [String]) { (pausedTopics.sorted(), disabledPlugins.sorted()) }
+
+    private func applyPause() {
+        let assignment = consumer.assignment()
+        let all = !disabledPlugins.isEmpty || pausedTopics.contains("*")
+        let paused = assignment.filter { all || pausedTopics.contains($0.topic) }
+        let running = assignment.filter { !(all || pausedTopics.contains($0.topic)) }
+        if !paused.isEmpty { consumer.setPaused(true, paused) }
+        if !running.isEmpty { consumer.setPaused(false, running) }
+    }
+
     struct BucketResult {
         var counters = GroupCounters()
+        var plugins: [String: PluginCounters] = [:]
         var deliveryFailure: KafkaError?
     }
 
@@ -175,7 +266,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         followUps.withTracker(tracker) {
             for i in indices {
                 result.counters.consumed += 1
-                dispatch(batch[i], scratch: &scratch, tracker: tracker, counters: &result.counters)
+                dispatch(batch[i], scratch: &scratch, tracker: tracker, result: &result)
             }
         }
         result.deliveryFailure = tracker.wait()
@@ -183,14 +274,14 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
-    private func dispatch(_ record: KafkaRecord, scratch: inout EventScratch, tracker: DeliveryTracker, counters: inout GroupCounters) {
+    private func dispatch(_ record: KafkaRecord, scratch: inout EventScratch, tracker: DeliveryTracker, result: inout BucketResult) {
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
-                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &counters)
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
             return
         }
         guard let topic = routes.topic(record.topicBytes) else {
-            counters.skipped += 1
+            result.counters.skipped += 1
             return
         }
         let resolved: ResolvedEvent
@@ -198,25 +289,30 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         case .success(let event): resolved = event
         case .failure(let problem):
             deadLetter(record, DeadLetter(outcome: problem.outcome, error: problem.message,
-                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &counters)
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
             return
         }
         let targets = routes.targets(topic: topic, event: resolved.event)
         guard !targets.isEmpty else {
-            counters.skipped += 1
+            result.counters.skipped += 1
             return
         }
         let errorBuffer = scratch.error
         scratch.withEvent(record, name: resolved.event.cName, group: groupCName) { event in
             for plugin in targets {
-                handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
-                       tracker: tracker, counters: &counters)
+                let start = ContinuousClock.now
+                let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
+                                     tracker: tracker, counters: &result.counters)
+                result.plugins[plugin.name, default: PluginCounters()].record(outcome, latency: ContinuousClock.now - start)
             }
         }
     }
 
-    private func handle(_ record: KafkaRecord, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
-                        errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters) {
+    /// Runs one handler with in-memory retries; dead-letters on reject or when retries run out.
+    /// - Returns: the final outcome.
+    func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
+                errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
+                replayedFrom: String? = nil) -> HandlerResult {
         var attempt = 0
         var firstFailure: Date?
         while true {
@@ -225,7 +321,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             let outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
             if outcome == DTE_OK {
                 counters.handled += 1
-                return
+                return HandlerResult(outcome: .ok, attempts: attempt)
             }
             errorBuffer[EventScratch.errorCapacity - 1] = 0
             let reason = String(cString: errorBuffer)
@@ -242,9 +338,9 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             }
             let letter = DeadLetter(outcome: outcome == DTE_RETRY ? .retriesExhausted : .rejected, error: reason,
                                     plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
-                                    attempts: attempt, firstFailure: firstFailure!, lastFailure: now)
+                                    attempts: attempt, firstFailure: firstFailure!, lastFailure: now, replayedFrom: replayedFrom)
             deadLetter(record, letter, tracker, &counters)
-            return
+            return HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt)
         }
     }
 
@@ -254,7 +350,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         return Double.random(in: ceiling / 2...max(ceiling, ceiling / 2 + 0.001)) / 1000
     }
 
-    private func deadLetter(_ record: KafkaRecord, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
+    func deadLetter(_ record: some RecordFields, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
         counters.deadLettered += 1
         logger.error("event dead-lettered", metadata: [
             "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
@@ -280,6 +376,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     func kafkaAssigned(_ partitions: [TopicPartition]) {
+        lock.withLock { rebalances += 1 }
+        if !pausedTopics.isEmpty || !disabledPlugins.isEmpty { applyPause() }
         logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
     }
 
@@ -288,6 +386,42 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 }
 
+
+/// The result of handing one event to one plugin.
+struct HandlerResult {
+    enum Outcome { case ok, rejected, retriesExhausted }
+    var outcome: Outcome
+    var attempts: Int
+}
+
+/// Counters of one plugin within one group.
+public struct PluginCounters: Sendable, Equatable {
+    public var handled = 0
+    public var failed = 0
+    public var retries = 0
+    public var latencyTotal = Duration.zero
+    public var latencyMax = Duration.zero
+
+    mutating func record(_ result: HandlerResult, latency: Duration) {
+        if result.outcome == .ok { handled += 1 } else { failed += 1 }
+        retries += result.attempts - 1
+        latencyTotal += latency
+        if latency > latencyMax { latencyMax = latency }
+    }
+
+    mutating func add(_ other: PluginCounters) {
+        handled += other.handled
+        failed += other.failed
+        retries += other.retries
+        latencyTotal += other.latencyTotal
+        if other.latencyMax > latencyMax { latencyMax = other.latencyMax }
+    }
+}
+
+final class UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
 
 /// Hands values to `concurrentPerform` whose safety the caller guarantees.
 struct UncheckedSendable<T>: @unchecked Sendable {

@@ -69,6 +69,40 @@ public final class KafkaConsumer: @unchecked Sendable {
         queue = rd_kafka_queue_get_consumer(rk)
     }
 
+    /// Makes a `consume` blocked in another thread return at once.
+    public func wake() { rd_kafka_queue_yield(queue) }
+
+    /// Assigns partitions directly (no group membership), starting at the given offsets.
+    public func assign(_ offsets: [(TopicPartition, Int64)]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (tp, offset) in offsets { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset }
+        let err = rd_kafka_assign(handle, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "assign") }
+    }
+
+    /// The number of partitions of `topic`, from the broker's metadata.
+    public func partitionCount(_ topic: String, timeoutMs: Int32 = 5000) throws(KafkaError) -> Int {
+        let rkt = rd_kafka_topic_new(handle, topic, nil)
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, rkt, &metadata, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(err, context: "metadata \(topic)") }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt == 1 else { return 0 }
+        let topicMeta = metadata.pointee.topics[0]
+        if topicMeta.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(topicMeta.err, context: "topic \(topic)") }
+        return Int(topicMeta.partition_cnt)
+    }
+
+    /// The low and high watermarks (first offset, next offset) of a partition.
+    public func watermarks(_ tp: TopicPartition, timeoutMs: Int32 = 5000) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = 0, high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "watermarks \(tp)") }
+        return (low, high)
+    }
+
     /// Subscribes to `topics` (replacing any earlier subscription).
     public func subscribe(_ topics: [String]) throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!

@@ -1,5 +1,6 @@
 // One initialised plugin: its image, its instance pointer and its host context.
 import CEventdPlugin
+import Foundation
 
 /// A live plugin. `handle` may be called from several threads at once
 /// (different partitions); `shutdown` only after every call returned.
@@ -8,22 +9,30 @@ public final class PluginInstance: @unchecked Sendable {
     public let context: HostContext
     /// The claims after configuration: (canonical event or "*", effective group).
     public let claims: [(event: String, group: String)]
+    /// The configuration the instance was created with.
+    public let options: PluginOptions
+    /// The plugin file as it was when loaded.
+    public let fingerprint: PluginFingerprint
+    public let loadedAt = Date()
     let instance: UnsafeMutableRawPointer?
     let handleFn: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<dte_event>?, UnsafeMutablePointer<CChar>?, Int) -> dte_outcome
     private var isShutDown = false
 
     public var name: String { image.name }
     public var version: String { image.version }
-    /// The version as a C string, kept for headers on every dead letter.
+    /// The name as a C string, allocated once.
     nonisolated(unsafe) public let cName: UnsafePointer<CChar>
 
     /// Runs the plugin's `init`.
     /// - Throws: `PluginRefusal.initFailed` with the plugin's own reason.
     public init(image: PluginImage, context: HostContext, settingsJSON: String,
-                claims: [(event: String, group: String)]) throws(PluginRefusal) {
+                claims: [(event: String, group: String)], options: PluginOptions = PluginOptions(),
+                fingerprint: PluginFingerprint) throws(PluginRefusal) {
         self.image = image
         self.context = context
         self.claims = claims
+        self.options = options
+        self.fingerprint = fingerprint
         let registration = image.registration.pointee
         var err = [CChar](repeating: 0, count: 1024)
         var instance: UnsafeMutableRawPointer?

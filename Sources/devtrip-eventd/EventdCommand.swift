@@ -1,6 +1,7 @@
 // devtrip-eventd: the daemon's entry point.
 import ArgumentParser
 import EventdConfig
+import EventdControl
 import EventdDaemon
 import EventdKafka
 import Foundation
@@ -62,14 +63,9 @@ struct EventdCommand: ParsableCommand {
             print("configuration OK: \(config) (\(configuration.catalog.count) events, \(configuration.plugins.count) plugin files)")
             return
         }
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogDestination.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "devtrip-eventd")
-        let daemon = Daemon(configuration: configuration, logger: logger)
+        let daemon = Daemon(configuration: configuration, overrides: overrides, logger: logger)
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
@@ -80,6 +76,15 @@ struct EventdCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // SIGHUP does what `devtrip-eventctl reload` does.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sighup"))
+        hangup.setEventHandler {
+            let answer = daemon.handle(ControlRequest("reload"), peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()))
+            if !answer.ok { logger.error("SIGHUP reload: \(answer.error?.message ?? "failed")") }
+        }
+        hangup.resume()
+        sources.append(hangup)
         do {
             try daemon.start()
         } catch {

@@ -134,6 +134,7 @@ func section(_ name: String, of text: String) -> [String] {
         #expect(parsed.stateDir == d.stateDir)
         #expect(parsed.runtimeDir == d.runtimeDir)
         #expect(parsed.controlSocket == d.controlSocket)
+        #expect(parsed.adminGroup == d.adminGroup)
         #expect(parsed.logLevel == d.logLevel)
         #expect(parsed.brokers == d.brokers)
         #expect(parsed.batchSize == d.batchSize)
@@ -148,7 +149,7 @@ func section(_ name: String, of text: String) -> [String] {
         // "Every key is present": a key missing from the file would silently take
         // the default above, so check that the file spells each one out.
         let keys: [String: [String]] = [
-            "daemon": ["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "log_level"],
+            "daemon": ["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "admin_group", "log_level"],
             "kafka": ["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
                       "create_partitions", "create_replication_factor"],
             "embedded": ["brokers", "partitions", "bootstrap_file", "extra_topics"],
@@ -172,7 +173,7 @@ func section(_ name: String, of text: String) -> [String] {
             "queued.min.messages": "1000000",
             "queued.max.messages.kbytes": "2097151",
         ])
-        #expect(config.producerProperties == ["linger.ms": "5", "compression.type": "none"])
+        #expect(config.producerProperties == ["linger.ms": "5", "compression.type": "none", "message.timeout.ms": "60000"])
         #expect(config.consumerProperties["group.id"] == nil)
     }
 

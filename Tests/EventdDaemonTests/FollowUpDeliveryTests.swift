@@ -29,6 +29,7 @@ import Testing
             o.pluginDir = "\(dir)/plugins"
             o.stateDir = "\(dir)/state"
             o.runtimeDir = "\(dir)/run"
+            o.controlSocket = "\(dir)/run/control.sock"
             return o
         }())
         config.embedded.brokers = 2
@@ -38,7 +39,9 @@ import Testing
         config.producerProperties["message.timeout.ms"] = "2000"
         config.producerProperties["linger.ms"] = "1"
 
-        let daemon = Daemon(configuration: config, logger: Logger(label: "followup-test"))
+        // No systemd here: an empty environment keeps this daemon from notifying the
+        // socket SystemdNotifierTests binds in the same process.
+        let daemon = Daemon(configuration: config, notifier: SystemdNotifier(environment: [:]), logger: Logger(label: "followup-test"))
         try daemon.start()
         defer { daemon.stop() }
         let cluster = try #require(daemon.cluster)

@@ -42,7 +42,7 @@ import Testing
         let dir = try Harness.temporaryDirectory("badplugin")
         let config = try Harness.configuration(in: dir, pluginFiles: ["echo": "[plugin]\nenabled = true\n\n[events]\n\"no.such\" = [\"t\"]\n"])
         let result = try run(eventctl, ["conf-check", "--config", config])
-        #expect(result.status == 2)
+        #expect(result.status == 1)
         #expect(result.output.contains("plugins.d/echo.toml:5: events.no.such"))
     }
 

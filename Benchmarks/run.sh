@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# Throughput benchmark of devtrip-eventd against bare C librdkafka loops.
+#
+#   bash Benchmarks/run.sh [N]        N events per run, default 1000000
+#
+# Environment: REPEAT (runs per scenario, default 3; the table shows medians),
+# CONSUMER_PROPS (extra librdkafka consumer properties given to the C baseline
+# AND written into the daemon's [kafka.consumer]; default "fetch.wait.max.ms=5":
+# the mock holds a fetch that finds no data for the full fetch.wait.max.ms
+# (default 500) without waking on new data (DESIGN §4), so a paced consumer
+# that catches up stalls 0.5 s at a time -- measured 88k events/s for the
+# bare C loop with the default, 0.9-1.1 M with 5 ms; real Kafka wakes),
+# SCENARIOS (default "c-scan eventd-noop c-produce eventd-echo"), EVENTD_TOML
+# (daemon configuration to copy, default etc/devtrip-eventd/eventd.toml; for
+# trying settings such as batch_size or linger.ms), DAEMON_ENV (VAR=VALUE
+# words set for the daemon only, e.g. the LD_PRELOAD of
+# Benchmarks/profile/consume_trace.c), MAX_LEAD (events the producer may run ahead of the consumer side, default
+# 30000 = 5000 per partition), SKIP_BUILD=1 (reuse .build-bench/).
+#
+# Each run gets a FRESH mock cluster (Benchmarks/mockbroker, 1 broker, 6
+# partitions) in its own process: the consumer side starts first (joins its
+# group, ~3 s on the mock), then the producer (Benchmarks/producer) writes N
+# catalog-shaped 500-byte `mission.started` events to `mission-events`, paced
+# to stay at most MAX_LEAD events ahead of what the consumer side finished
+# (the mock keeps only 5 MiB per partition and silently drops the oldest,
+# DESIGN §4). Every run checks that the input topic holds exactly N records
+# and that the consumer side counted exactly N (echo runs: the output topic
+# holds exactly N); any difference fails the benchmark.
+#
+# Scenarios:
+#   c-scan       baseline --mode scan: batch consume (1000) + envelope scan
+#   eventd-noop  the daemon with only Benchmarks/plugins/noop (counts events)
+#   c-produce    baseline --mode produce: consume + produce each to echo-events
+#   eventd-echo  the daemon with only plugins/echo (Swift), output echo-events
+#
+# Figures: events/s = N / (last - first event time): consume runs take the
+#   consumer's own clock at the first and the N-th event (the noop plugin
+#   writes both); echo-pair runs take both ends from Benchmarks/offsets, which
+#   polls the sum of echo-events end offsets every 5 ms (first echo
+#   acknowledged .. N-th echo acknowledged), identically for C and daemon.
+#   So the group join and process start are never timed.
+# CPU µs/event: user+system CPU of the consumer process from partition
+#   assignment to completion (C: getrusage; daemon: /proc/PID/stat) / N.
+# Peak RSS: C: ru_maxrss; daemon: VmHWM just before it is stopped.
+set -euo pipefail
+
+N=${1:-1000000}
+REPEAT=${REPEAT:-3}
+MAX_LEAD=${MAX_LEAD:-30000}
+CONSUMER_PROPS=${CONSUMER_PROPS-fetch.wait.max.ms=5}
+SCENARIOS=${SCENARIOS:-c-scan eventd-noop c-produce eventd-echo}
+EVENTD_TOML=${EVENTD_TOML:-}
+DAEMON_ENV=${DAEMON_ENV:-}
+PARTITIONS=6
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/.build-bench
+BIN=$OUT/bin
+TIMEOUT=$((60 + N / 10000))     # seconds allowed for one run's traffic
+CLK_TCK=$(getconf CLK_TCK)
+
+[[ $N =~ ^[0-9]+$ && $N -gt 0 ]] || { echo "usage: bash Benchmarks/run.sh [N]" >&2; exit 2; }
+
+die() { echo "run.sh: FAIL: $*" >&2; exit 1; }
+log() { echo "== $*" >&2; }
+
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.3
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- build
+build() {
+    mkdir -p "$BIN"
+    local cflags libs tool
+    cflags=$(pkg-config --cflags rdkafka)
+    libs=$(pkg-config --libs rdkafka)
+    for tool in mockbroker/mockbroker baseline/baseline producer/producer offsets/offsets; do
+        # shellcheck disable=SC2086
+        cc -O2 -Wall -Wextra -o "$BIN/${tool##*/}" "$ROOT/Benchmarks/$tool.c" $cflags $libs -ldl
+    done
+    log "building the daemon (release)"
+    swift build -c release --package-path "$ROOT" --scratch-path "$OUT/swift" >"$OUT/build-daemon.log" 2>&1 \
+        || { tail -30 "$OUT/build-daemon.log" >&2; die "daemon build failed"; }
+    log "building plugins noop, echo (release)"
+    swift build -c release --package-path "$ROOT/Benchmarks/plugins/noop" --scratch-path "$OUT/noop" >"$OUT/build-noop.log" 2>&1 \
+        || { tail -30 "$OUT/build-noop.log" >&2; die "noop plugin build failed"; }
+    swift build -c release --package-path "$ROOT/plugins/echo" --scratch-path "$OUT/echo" >"$OUT/build-echo.log" 2>&1 \
+        || { tail -30 "$OUT/build-echo.log" >&2; die "echo plugin build failed"; }
+}
+[[ ${SKIP_BUILD:-0} == 1 ]] || build
+DAEMON=$OUT/swift/release/devtrip-eventd
+NOOP_SO=$OUT/noop/release/libnoop.so
+ECHO_SO=$OUT/echo/release/libecho.so
+for f in "$DAEMON" "$NOOP_SO" "$ECHO_SO" "$BIN/mockbroker" "$BIN/baseline" "$BIN/producer" "$BIN/offsets"; do
+    [[ -x $f || -f $f ]] || die "missing $f (run without SKIP_BUILD=1)"
+done
+
+WORK=$(mktemp -d "$OUT/run.XXXXXX")
+RESULTS=$WORK/results.tsv
+log "N=$N REPEAT=$REPEAT MAX_LEAD=$MAX_LEAD CONSUMER_PROPS='$CONSUMER_PROPS' work dir $WORK"
+
+# ---------------------------------------------------------------- helpers
+# wait_until TIMEOUT_S CMD... : polls CMD every 20 ms
+wait_until() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.02
+    done
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+exited() { ! alive "$1"; }
+has_line() { [[ -s $1 ]] && grep -q -- "$2" "$1"; }
+# value of key=... in a result line
+field() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" | tail -1; }
+progress_of() { od -An -t u8 -N8 "$1" 2>/dev/null | tr -d ' ' || echo 0; }
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+vm_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# stop PID [TIMEOUT]: SIGTERM, wait, SIGKILL if needed
+stop() {
+    local pid=$1
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_until "${2:-20}" exited "$pid" || { echo "run.sh: pid $pid did not stop; killing" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    wait "$pid" 2>/dev/null || true
+}
+
+# Writes CONSUMER_PROPS into a copy of eventd.toml's [kafka.consumer] table.
+set_consumer_props() {
+    local file=$1 kv key value
+    grep -q '^\[kafka.consumer\]' "$file" || die "no [kafka.consumer] table in $file"
+    for kv in $CONSUMER_PROPS; do
+        key=${kv%%=*}; value=${kv#*=}
+        if grep -q "^\"$key\" *=" "$file"; then
+            sed -i "s|^\"$key\" *=.*|\"$key\" = \"$value\"|" "$file"
+        else
+            sed -i "/^\[kafka.consumer\]/a \"$key\" = \"$value\"" "$file"
+        fi
+    done
+}
+
+start_mock() {   # sets BROKERS, MOCK_PID
+    local d=$1
+    "$BIN/mockbroker" "$PARTITIONS" mission-events mission-events.dlq echo-events echo-events.dlq >"$d/mock.out" 2>"$d/mock.err" &
+    MOCK_PID=$!; PIDS+=("$MOCK_PID")
+    wait_until 10 has_line "$d/mock.out" : || die "mock broker did not start: $(cat "$d/mock.err")"
+    BROKERS=$(head -1 "$d/mock.out")
+}
+
+topic_sum() { "$BIN/offsets" --brokers "$BROKERS" --topic "$1" --partitions "$PARTITIONS"; }
+
+start_watch() {  # sum of echo-events end offsets, mirrored into the progress page
+    local d=$1
+    "$BIN/offsets" --brokers "$BROKERS" --topic echo-events --partitions "$PARTITIONS" --watch "$N" \
+        --progress "$d/progress" --interval-ms 5 >"$d/watch.out" 2>"$d/watch.err" &
+    WATCH_PID=$!; PIDS+=("$WATCH_PID")
+}
+
+run_producer() {
+    local d=$1
+    "$BIN/producer" --brokers "$BROKERS" --topic mission-events --count "$N" --progress "$d/progress" \
+        --max-lead "$MAX_LEAD" --keys 1000 --size 500 >"$d/producer.out" 2>"$d/producer.err" &
+    local pid=$!; PIDS+=("$pid")
+    wait_until "$TIMEOUT" exited "$pid" || die "$2: producer did not finish in ${TIMEOUT}s (consumer side at $(progress_of "$d/progress") of $N)"
+    wait "$pid" || die "$2: producer failed: $(cat "$d/producer.err" "$d/producer.out")"
+    PRODUCER_RATE=$(field "$d/producer.out" rate)
+}
+
+check_topic() {  # check_topic SCENARIO TOPIC
+    local got; got=$(topic_sum "$2") || die "$1: cannot read end offsets of $2"
+    [[ $got == "$N" ]] || die "$1: topic $2 holds $got records, expected $N"
+}
+
+record() {  # scenario rep first_ns last_ns cpu_us rss_kb
+    local eps cpu_per
+    eps=$(awk -v n="$N" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
+    cpu_per=$(awk -v n="$N" -v c="$5" 'BEGIN { printf "%.3f", c / n }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$eps" "$cpu_per" "$6" "$PRODUCER_RATE" >>"$RESULTS"
+    log "$1 #$2: $eps events/s, $cpu_per CPU µs/event, peak RSS $(( $6 / 1024 )) MiB (producer $PRODUCER_RATE/s)"
+}
+
+# ---------------------------------------------------------------- scenarios
+run_c() {  # run_c scan|produce REP
+    local mode=$1 rep=$2 name="c-$1" d
+    d=$WORK/$name-$rep; mkdir -p "$d"
+    start_mock "$d"
+    local progress_arg=(--progress "$d/progress")
+    [[ $mode == produce ]] && progress_arg=()   # the offsets watcher reports acknowledged echoes instead
+    local sets=() kv
+    for kv in $CONSUMER_PROPS; do sets+=(--set "$kv"); done
+    "$BIN/baseline" --mode "$mode" "${sets[@]}" --brokers "$BROKERS" --topic mission-events --out-topic echo-events \
+        --count "$N" "${progress_arg[@]}" >"$d/consumer.out" 2>"$d/consumer.err" &
+    local pid=$!; PIDS+=("$pid")
+    wait_until 60 has_line "$d/consumer.out" ASSIGNED || die "$name: consumer never got partitions: $(tail -5 "$d/consumer.err")"
+    [[ $mode == produce ]] && start_watch "$d"
+    run_producer "$d" "$name"
+    wait_until "$TIMEOUT" exited "$pid" || die "$name: consumer saw $(progress_of "$d/progress") of $N events in ${TIMEOUT}s (lost to retention?)"
+    wait "$pid" || die "$name: consumer failed: $(cat "$d/consumer.err" "$d/consumer.out")"
+    [[ $(field "$d/consumer.out" events) == "$N" && $(field "$d/consumer.out" bad) == 0 ]] \
+        || die "$name: consumer result: $(tail -1 "$d/consumer.out")"
+    check_topic "$name" mission-events
+    local first last
+    first=$(field "$d/consumer.out" first_ns); last=$(field "$d/consumer.out" last_ns)
+    if [[ $mode == produce ]]; then
+        wait_until 30 exited "$WATCH_PID" || die "$name: echo-events reached only $(progress_of "$d/progress") of $N"
+        check_topic "$name" echo-events
+        first=$(field "$d/watch.out" first_ns); last=$(field "$d/watch.out" last_ns)
+    fi
+    record "$name" "$rep" "$first" "$last" "$(field "$d/consumer.out" cpu_us)" "$(field "$d/consumer.out" maxrss_kb)"
+    stop "$MOCK_PID"
+}
+
+run_daemon() {  # run_daemon noop|echo REP
+    local plugin=$1 rep=$2 name="eventd-$1" d
+    d=$WORK/$name-$rep; mkdir -p "$d/etc/plugins.d" "$d/plugins"
+    start_mock "$d"
+    cp "${EVENTD_TOML:-$ROOT/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
+    set_consumer_props "$d/etc/eventd.toml"
+    if [[ $plugin == noop ]]; then
+        cp "$NOOP_SO" "$d/plugins/"
+        cat >"$d/etc/plugins.d/noop.toml" <<EOF
+[plugin]
+enabled = true
+topics = ["mission-events"]
+
+[settings]
+expect = $N
+done_file = "$d/done"
+first_file = "$d/first"
+progress_file = "$d/progress"
+EOF
+    else
+        cp "$ECHO_SO" "$d/plugins/"
+        cat >"$d/etc/plugins.d/echo.toml" <<EOF
+[plugin]
+enabled = true
+topics = ["mission-events"]
+
+[settings]
+output_topic = "echo-events"
+EOF
+    fi
+    # shellcheck disable=SC2086
+    env $DAEMON_ENV "$DAEMON" --config "$d/etc/eventd.toml" --brokers "$BROKERS" --plugin-dir "$d/plugins" \
+        --state-dir "$d/state" --runtime-dir "$d/run" --control-socket "$d/run/control.sock" >"$d/daemon.log" 2>&1 &
+    local pid=$!; PIDS+=("$pid")
+    wait_until 60 has_line "$d/daemon.log" "partitions assigned" \
+        || die "$name: daemon never got partitions (alive: $(alive "$pid" && echo yes || echo no)): $(tail -5 "$d/daemon.log")"
+    local cpu0; cpu0=$(cpu_ticks "$pid")
+    [[ $plugin == echo ]] && start_watch "$d"
+    run_producer "$d" "$name"
+    local first last
+    if [[ $plugin == noop ]]; then
+        wait_until "$TIMEOUT" test -s "$d/done" || die "$name: plugin counted $(progress_of "$d/progress") of $N events in ${TIMEOUT}s"
+        first=$(cat "$d/first"); last=$(cat "$d/done")
+    else
+        wait_until "$TIMEOUT" exited "$WATCH_PID" || die "$name: echo-events reached only $(progress_of "$d/progress") of $N in ${TIMEOUT}s"
+        first=$(field "$d/watch.out" first_ns); last=$(field "$d/watch.out" last_ns)
+    fi
+    alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
+    local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
+    stop "$pid" 30
+    local summary; summary=$(grep 'stopped' "$d/daemon.log" | tail -1)
+    [[ $summary =~ handled\ ([0-9]+) ]] || die "$name: no stop summary in the daemon log"
+    [[ ${BASH_REMATCH[1]} == "$N" ]] || die "$name: daemon handled ${BASH_REMATCH[1]} of $N: $summary"
+    [[ $summary =~ dead-lettered\ 0 ]] || die "$name: dead letters: $summary"
+    check_topic "$name" mission-events
+    [[ $plugin == echo ]] && check_topic "$name" echo-events
+    [[ $plugin == noop && $(progress_of "$d/progress") != "$N" ]] && die "$name: plugin counted $(progress_of "$d/progress"), expected $N"
+    record "$name" "$rep" "$first" "$last" "$(( (cpu1 - cpu0) * 1000000 / CLK_TCK ))" "$hwm"
+    stop "$MOCK_PID"
+}
+
+printf 'scenario\trep\tevents_per_s\tcpu_us_per_event\tpeak_rss_kb\tproducer_rate\n' >"$RESULTS"
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    for scenario in $SCENARIOS; do
+        case $scenario in
+        c-scan) run_c scan "$rep" ;;
+        c-produce) run_c produce "$rep" ;;
+        eventd-noop) run_daemon noop "$rep" ;;
+        eventd-echo) run_daemon echo "$rep" ;;
+        *) die "unknown scenario $scenario" ;;
+        esac
+    done
+done
+
+# ---------------------------------------------------------------- report
+awk -F'\t' -v n="$N" -v repeat="$REPEAT" -v props="$CONSUMER_PROPS" '
+function median(list,   arr, k, i, j, t) {
+    k = split(list, arr, " ")
+    for (i = 2; i <= k; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
+    return k % 2 ? arr[(k + 1) / 2] : (arr[k / 2] + arr[k / 2 + 1]) / 2
+}
+NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] " " $5; prod[$1] = prod[$1] " " $6; all[$1] = all[$1] " " $3 }
+END {
+    printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes, 6 partitions, fresh mock per run, median of %d\n\n", n, repeat
+    printf "%-12s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
+    split("c-scan eventd-noop c-produce eventd-echo", order, " ")
+    for (i = 1; i <= 4; i++) {
+        s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
+        printf "%-12s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
+    }
+    printf "\nconsumer properties added on both sides: %s\n", props
+    if (m["c-scan"] && m["eventd-noop"]) printf "ratio eventd-noop / c-scan    = %.3f   (target >= 0.85)\n", m["eventd-noop"] / m["c-scan"]
+    if (m["c-produce"] && m["eventd-echo"]) printf "ratio eventd-echo / c-produce = %.3f\n", m["eventd-echo"] / m["c-produce"]
+}' "$RESULTS"
+echo
+echo "raw results: $RESULTS (per-run logs beside it)"

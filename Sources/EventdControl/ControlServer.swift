@@ -1,0 +1,162 @@
+// The control socket: accepts local connections, checks who is asking, and
+// answers one JSON line per request line.
+import Foundation
+import Logging
+
+/// Executes control requests; the daemon implements it.
+public protocol ControlHandler: AnyObject, Sendable {
+    func handle(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse
+}
+
+public final class ControlServer: @unchecked Sendable {
+    public let path: String
+    let adminGroup: String
+    let logger: Logger
+    weak var handler: (any ControlHandler)?
+    private let listener: UnixSocket
+    private let lock = NSLock()
+    private var running = true
+    private var connections = 0
+    static let maxConnections = 16
+    /// How long a half-written request may take to complete.
+    static let requestTimeout = 5.0
+
+    /// Listens on `path` (mode 0660; group `adminGroup` when it exists and we may chown).
+    /// - Throws: `SystemError` when the socket cannot be created.
+    public init(path: String, adminGroup: String, handler: any ControlHandler, logger: Logger) throws {
+        self.path = path
+        self.adminGroup = adminGroup
+        self.logger = logger
+        self.handler = handler
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        listener = try UnixSocket.listen(path: path, mode: 0o660)
+        if let group = getgrnam(adminGroup) {
+            if chown(path, getuid(), group.pointee.gr_gid) != 0 {
+                logger.warning("cannot give the control socket to group \(adminGroup): \(String(cString: strerror(errno)))")
+            }
+        }
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "control-accept"
+        thread.start()
+    }
+
+    public func stop() {
+        lock.withLock { running = false }
+        listener.shutdownBoth()
+        unlink(path)
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    private func acceptLoop() {
+        while isRunning {
+            let client: UnixSocket
+            do {
+                client = try listener.accept()
+            } catch {
+                if isRunning { logger.error("control socket accept failed: \(error)") }
+                if error.errno == EINVAL || error.errno == EBADF { return }
+                continue
+            }
+            let admitted = lock.withLock {
+                guard connections < Self.maxConnections else { return false }
+                connections += 1
+                return true
+            }
+            guard admitted else {
+                try? client.writeAll(ControlCoding.encodeLine(ControlResponse.failure(.init(.refused, "too many control connections"))))
+                continue
+            }
+            let thread = Thread { [self] in
+                serve(client)
+                lock.withLock { connections -= 1 }
+            }
+            thread.name = "control-conn"
+            thread.start()
+        }
+    }
+
+    /// Whether `peer` may use the socket: root, the daemon's own user, or a member of the admin group.
+    func isAuthorized(_ peer: PeerCredentials) -> Bool {
+        if peer.uid == 0 || peer.uid == getuid() { return true }
+        guard let group = getgrnam(adminGroup) else { return false }
+        let gid = group.pointee.gr_gid
+        if peer.gid == gid { return true }
+        guard let pw = getpwuid(peer.uid) else { return false }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(pw.pointee.pw_name, pw.pointee.pw_gid, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            _ = getgrouplist(pw.pointee.pw_name, pw.pointee.pw_gid, &groups, &count)
+        }
+        return groups.prefix(Int(max(count, 0))).contains(gid)
+    }
+
+    private func reply(_ client: UnixSocket, _ response: ControlResponse) -> Bool {
+        do {
+            try client.writeAll(try ControlCoding.encodeLine(response))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func serve(_ client: UnixSocket) {
+        let peer: PeerCredentials
+        do {
+            peer = try client.peerCredentials()
+            try client.setReceiveTimeout(seconds: Self.requestTimeout)
+        } catch {
+            logger.error("control connection: \(error)")
+            return
+        }
+        guard isAuthorized(peer) else {
+            logger.warning("control connection refused", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+            _ = reply(client, .failure(.init(.refused, "uid \(peer.uid) is neither root nor a member of group \(adminGroup)")))
+            return
+        }
+        var reader = LineReader(socket: client, limit: controlMaxRequestBytes)
+        while true {
+            let next: LineReader.Line
+            do { next = try reader.next() } catch { return }
+            switch next {
+            case .tooLong:
+                _ = reply(client, .failure(.init(.badRequest, "request exceeds \(controlMaxRequestBytes) bytes")))
+                return
+            case .endOfStream(let partial):
+                if !partial.isEmpty { _ = reply(client, .failure(.init(.badRequest, "incomplete request: no newline before end of stream"))) }
+                return
+            case .timedOut(let partial):
+                if !partial.isEmpty {
+                    _ = reply(client, .failure(.init(.badRequest, "incomplete request: no newline within \(Int(Self.requestTimeout)) s")))
+                }
+                return
+            case .line(let data):
+                if data.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                guard reply(client, respond(to: data, peer: peer)) else { return }
+            }
+        }
+    }
+
+    func respond(to data: Data, peer: PeerCredentials) -> ControlResponse {
+        let request: ControlRequest
+        do {
+            request = try JSONDecoder().decode(ControlRequest.self, from: data)
+        } catch {
+            return .failure(.init(.badRequest, "not a control request (expected {\"v\":1,\"cmd\":...,\"args\":{...}}): \(error)"))
+        }
+        guard request.v == controlProtocolVersion else {
+            return .failure(.init(.badRequest, "protocol version \(request.v) is not supported; this daemon speaks \(controlProtocolVersion)"))
+        }
+        guard let command = ControlCommands.named(request.cmd) else {
+            return .failure(.init(.badRequest, "unknown command '\(request.cmd)'; commands: \(ControlCommands.all.map(\.name).joined(separator: ", "))"))
+        }
+        if let unknown = request.args.keys.first(where: { !command.arguments.contains($0) }) {
+            return .failure(.init(.badRequest, "\(command.name) takes no argument '\(unknown)' (usage: \(command.usage))"))
+        }
+        logger.notice("control command", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)", "command": "\(request.cmd)",
+                                                    "args": "\(request.args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"])
+        guard let handler else { return .failure(.init(.failed, "the daemon is shutting down")) }
+        return handler.handle(request, peer: peer)
+    }
+}
