@@ -35,6 +35,17 @@ fixtures:
 	@mkdir -p $(FIXTURES)
 	$(SWIFT) build --package-path Tests/Fixtures/plugins
 	@cp Tests/Fixtures/plugins/.build/debug/libfixture-*.so $(FIXTURES)/
+	@# Five real rebuilds of the echo plugin with other version strings, for the reload tests
+	@# (one source copy each: an in-place edit within a second is not always seen as a change).
+	@for v in 2 3 4 5 6; do \
+	  src=$(FIXTURES)/echo-src-$$v; rm -rf $$src; mkdir -p $$src; \
+	  cp -r plugins/echo/Package.swift plugins/echo/Sources plugins/echo/Tests $$src/; \
+	  sed -i 's|path: "../sdk"|path: "$(CURDIR)/plugins/sdk"|' $$src/Package.swift; \
+	  sed -i "s/static let version = \"[^\"]*\"/static let version = \"1.0.$$v\"/" $$src/Sources/Echo/EchoPlugin.swift; \
+	  $(SWIFT) build --package-path $$src --product echo >/dev/null; \
+	  cp $$src/.build/debug/libecho.so $(FIXTURES)/libecho-1.0.$$v.so.variant; \
+	done
+	@ls $(FIXTURES)
 
 run: build plugins
 	@mkdir -p $(RUNDIR)

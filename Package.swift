@@ -64,7 +64,7 @@ let package = Package(
             "EventdDaemon", "EventdConfig", "EventdKafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EventdEndToEndTests"),
+        .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl"]),
     ],
     swiftLanguageModes: [.v6]
 )

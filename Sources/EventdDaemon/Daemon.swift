@@ -31,6 +31,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     /// Guards `groups` and serialises control operations that change plugins or routes.
     let controlLock = NSRecursiveLock()
     private var groupsByName: [String: GroupConsumer] = [:]
+    /// What each group's installed routes were built from.
+    private var routeSignatures: [String: [String]] = [:]
     public private(set) var bootstrapServers = ""
     /// Reloads done, and the longest stall one caused.
     var reloadCount = 0
@@ -176,8 +178,12 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             var held: [String: Duration] = [:]
             for (group, groupClaims) in claims.sorted(by: { $0.key < $1.key }) {
                 let routes = try RouteTable(catalog: catalog, claims: groupClaims)
+                let signature = Self.signature(groupClaims)
                 if let existing = groupsByName[group] {
+                    // A group whose handlers did not change is not touched: it never pauses for another plugin's reload.
+                    guard routeSignatures[group] != signature else { continue }
                     held[group] = existing.perform { $0.install(routes) }
+                    routeSignatures[group] = signature
                 } else {
                     let options = GroupConsumer.DispatchOptions(
                         batchSize: configuration.batchSize, pollTimeoutMs: Int32(configuration.pollTimeoutMs),
@@ -187,15 +193,22 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                                                      followUps: followUps!, deadLetters: deadLetters!, options: options, logger: logger)
                     try consumer.start()
                     groupsByName[group] = consumer
+                    routeSignatures[group] = signature
                 }
             }
             for (group, consumer) in groupsByName where claims[group] == nil {
                 logger.notice("consumer group has no plugin left; leaving it", metadata: ["consumer_group": "\(group)"])
                 consumer.stop()
                 groupsByName[group] = nil
+                routeSignatures[group] = nil
             }
             return held
         }
+    }
+
+    /// Identifies a group's claims: event, topics and the plugin instance behind each.
+    static func signature(_ claims: [RouteClaim<PluginInstance>]) -> [String] {
+        claims.map { "\($0.event)|\($0.topics.joined(separator: ","))|\(ObjectIdentifier($0.target).hashValue)" }.sorted()
     }
 
     /// Drains every consumer group (finishing the batch in hand, committing

@@ -126,15 +126,22 @@ final class ChildProcess: @unchecked Sendable {
 final class DaemonUnderTest {
     let child: ChildProcess
     let stateDir: String
+    let socket: String
     private(set) var bootstrap: String
 
     /// Starts `devtrip-eventd` and waits until it says it is ready.
-    init(config: String, brokers: String, pluginDir: String, dir: String, run: Int = 0) throws {
+    init(config: String, brokers: String, pluginDir: String, dir: String, run: Int = 0, environment: [String: String] = [:]) throws {
         stateDir = "\(dir)/state"
+        socket = "\(dir)/run/control.sock"
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = nil
+        env["WATCHDOG_USEC"] = nil
+        env["JOURNAL_STREAM"] = nil
+        env.merge(environment) { _, new in new }
         child = try ChildProcess(Harness.daemonBinary, [
             "--config", config, "--brokers", brokers, "--plugin-dir", pluginDir,
-            "--state-dir", stateDir, "--runtime-dir", "\(dir)/run",
-        ], logPath: "\(dir)/daemon-\(run).log")
+            "--state-dir", stateDir, "--runtime-dir", "\(dir)/run", "--control-socket", socket,
+        ], logPath: "\(dir)/daemon-\(run).log", environment: env)
         bootstrap = brokers
         try Harness.waitUntil("the daemon to be ready (log: \(child.logPath))", timeout: 60) {
             guard child.isRunning else { throw HarnessError("daemon exited early:\n\(child.log.suffix(3000))") }
@@ -175,4 +182,47 @@ final class NoidaBroker {
     }
 
     deinit { child.stop() }
+}
+
+/// What a `devtrip-eventctl` run printed.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// The `--json` answer.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw HarnessError("not a JSON object: \(stdout)")
+        }
+        return object
+    }
+}
+
+enum Eventctl {
+    static var binary: String { (Harness.daemonBinary as NSString).deletingLastPathComponent + "/devtrip-eventctl" }
+
+    /// Runs the CLI, optionally as another user through setpriv.
+    static func run(_ arguments: [String], socket: String, user: (uid: Int, gid: Int)? = nil) throws -> CommandResult {
+        let process = Process()
+        // conf-check reads files and takes no socket.
+        let socketArgs = arguments.first == "conf-check" ? [] : ["--socket", socket]
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", binary] + arguments + socketArgs
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments + socketArgs
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                             stderr: String(decoding: stderr, as: UTF8.self))
+    }
 }

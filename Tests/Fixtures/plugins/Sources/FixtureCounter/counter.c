@@ -5,6 +5,7 @@
  * For each mission.started / mission.completed event (group counter-group):
  *  - if event_id equals setting "reject_id": DTE_REJECT "rejected by fixture";
  *  - if event_id equals setting "retry_id":  DTE_RETRY  "transient by fixture";
+ *  - if event_id equals setting "block_id":  never returns (a wedged handler);
  *    (neither touches state nor produces)
  *  - otherwise increments state "seen/<event_id>" (skipped when the event has
  *    no id) and "total" (values are decimal text), then produces on setting
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct counter {
     const dte_host_api *host;
@@ -31,6 +33,7 @@ struct counter {
     char output_topic[250];
     char reject_id[256];
     char retry_id[256];
+    char block_id[256];
 };
 
 /* Reads "<key>": "<string>" from the host's compact settings JSON.
@@ -111,6 +114,7 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
         self->output_topic[0] == '\0') bad = "output_topic";
     else if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) bad = "reject_id";
     else if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) bad = "retry_id";
+    else if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) bad = "block_id";
     if (bad) {
         snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
         free(self);
@@ -124,6 +128,10 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
 static dte_outcome counter_handle(void *instance, const dte_event *event, char *err, size_t err_cap) {
     struct counter *self = instance;
     const char *id = event->event_id ? event->event_id : "";
+    /* A wedged handler, for the watchdog test: never returns in practice. */
+    if (self->block_id[0] && strcmp(id, self->block_id) == 0) {
+        for (;;) sleep(3600);
+    }
     if (self->reject_id[0] && strcmp(id, self->reject_id) == 0) {
         snprintf(err, err_cap, "rejected by fixture");
         return DTE_REJECT;
