@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -42,6 +44,8 @@ let package = Package(
             "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdConfig", "EventdControl", "CSystemd",
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "devtrip-eventd", dependencies: [
             "EventdDaemon", "EventdConfig", "EventdControl",

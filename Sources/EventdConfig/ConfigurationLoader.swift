@@ -65,7 +65,7 @@ public enum ConfigurationLoader {
         var reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
         var config = DaemonConfiguration()
         config.file = file
-        try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "events"])
+        try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "metrics", "events"])
 
         var daemon = try reader.table("daemon")
         try daemon.allowOnly(["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "admin_group", "log_level"])
@@ -97,6 +97,19 @@ public enum ConfigurationLoader {
         for reserved in ["group.id", "bootstrap.servers", "enable.auto.offset.store"] where config.consumerProperties[reserved] != nil {
             throw TableReader(table: TOMLTable(), path: ["kafka", "consumer"], file: file, locator: LineLocator(text))
                 .error(reserved, "is set by the daemon and may not be configured")
+        }
+
+        var metrics = try reader.table("metrics")
+        try metrics.allowOnly(["listen", "lag_interval_ms"])
+        config.metricsListen = try metrics.string("listen") ?? config.metricsListen
+        config.lagIntervalMs = try metrics.int("lag_interval_ms", in: 100...3_600_000) ?? config.lagIntervalMs
+        if !config.metricsListen.isEmpty {
+            let host = config.metricsListen.hasPrefix("[") ? String(config.metricsListen.dropFirst().prefix { $0 != "]" })
+                : String(config.metricsListen.prefix { $0 != ":" })
+            guard host == "localhost" || host == "::1" || host.hasPrefix("127."),
+                  let port = config.metricsListen.split(separator: ":").last.flatMap({ Int($0) }), (0...65535).contains(port) else {
+                throw metrics.error("listen", "must be a loopback host:port such as 127.0.0.1:9464 or [::1]:9464, or empty for off")
+            }
         }
 
         var embedded = try reader.table("embedded")

@@ -50,6 +50,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var consumerProperties: [String: String] = [:]
     public var producerProperties: [String: String] = [:]
 
+    /// "host:port" on a loopback address for Prometheus scrapes; empty: off.
+    public var metricsListen = ""
+    /// How often consumer lag is sampled, in milliseconds.
+    public var lagIntervalMs = 5000
+
     public var embedded = EmbeddedOptions()
     public var delivery = DeliveryOptions()
     public var catalog: [CatalogEntry] = []

@@ -109,8 +109,11 @@ extension Daemon: ControlHandler {
                     "latency_max_us": .number(Double(c.latencyMax.components.seconds * 1_000_000 + c.latencyMax.components.attoseconds / 1_000_000_000_000)),
                 ]
             }
+            let lag = group.consumer.lag().sorted { ($0.0.topic, $0.0.partition) < ($1.0.topic, $1.0.partition) }.map { tp, value -> JSONValue in
+                ["topic": .init(tp.topic), "partition": .init(Int(tp.partition)), "lag": .init(Int(value))]
+            }
             return ["name": .init(group.group), "counters": countersJSON(group.counters), "rebalances": .init(group.rebalances),
-                    "plugins": .array(plugins)]
+                    "plugins": .array(plugins), "lag": .array(lag)]
         }
         return ["groups": .array(groups), "totals": countersJSON(counters), "reloads": .init(reloadCount),
                 "longest_reload_stall_ms": .number(Double(longestReloadStall.components.seconds * 1000 + longestReloadStall.components.attoseconds / 1_000_000_000_000_000))]
@@ -142,6 +145,7 @@ extension Daemon: ControlHandler {
             new = prepared
         } catch {
             registry.recordRefusal(path: path, error)
+            metrics.reload(plugin: old.name, succeeded: false)
             return .failure(.init(.failed, "\(error); version \(old.version) keeps serving"))
         }
         registry.clearRefusal(path: path)
@@ -159,6 +163,7 @@ extension Daemon: ControlHandler {
         old.shutdown()
         let stall = held.values.max() ?? .zero
         reloadCount += 1
+        metrics.reload(plugin: new.name, succeeded: true)
         if stall > longestReloadStall { longestReloadStall = stall }
         let total = ContinuousClock.now - started
         logger.notice("plugin reloaded", metadata: ["plugin": "\(new.name)", "version": "\(new.version)",

@@ -27,6 +27,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     private(set) var registry: PluginRegistry?
     private(set) var catalog: EventCatalog
     private var control: ControlServer?
+    let metrics = DaemonMetrics()
+    private var metricsEndpoint: MetricsEndpoint?
+    private var lagTimer: DispatchSourceTimer?
     private var statusTimer: DispatchSourceTimer?
     /// Guards `groups` and serialises control operations that change plugins or routes.
     let controlLock = NSRecursiveLock()
@@ -118,6 +121,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             logger.error("control socket unavailable; devtrip-eventctl will not reach this daemon: \(error)",
                          metadata: ["path": "\(config.controlSocket)"])
         }
+        if !config.metricsListen.isEmpty {
+            metricsEndpoint = try MetricsEndpoint(listen: config.metricsListen, logger: logger) { [metrics] in metrics.exposition() }
+        }
         startStatusReports()
         notifier.ready(status: statusLine())
         if notifier.startWatchdog(isAlive: { [weak self] in self?.consumeLoopsAreAlive() ?? false }) {
@@ -190,7 +196,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                         maxMessageBytes: configuration.maxMessageBytes, attempts: configuration.delivery.attempts,
                         backoffMs: configuration.delivery.backoffMs, backoffMaxMs: configuration.delivery.backoffMaxMs)
                     let consumer = try GroupConsumer(group: group, routes: routes, properties: consumerProperties,
-                                                     followUps: followUps!, deadLetters: deadLetters!, options: options, logger: logger)
+                                                     followUps: followUps!, deadLetters: deadLetters!, options: options,
+                                                     metrics: metrics, logger: logger)
                     try consumer.start()
                     groupsByName[group] = consumer
                     routeSignatures[group] = signature
@@ -218,7 +225,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         notifier.stopWatchdog()
         logger.notice("stopping: draining consumer groups")
         control?.stop()
+        metricsEndpoint?.stop()
         statusTimer?.cancel()
+        lagTimer?.cancel()
         let all = groups
         DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
         if let producer {
@@ -238,15 +247,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
 
     /// Totals over every group.
     public var counters: GroupCounters {
-        groups.reduce(into: GroupCounters()) { total, group in
-            let c = group.counters
-            total.consumed += c.consumed
-            total.handled += c.handled
-            total.skipped += c.skipped
-            total.retried += c.retried
-            total.deadLettered += c.deadLettered
-            total.redelivered += c.redelivered
-        }
+        groups.reduce(into: GroupCounters()) { $0.add($1.counters) }
     }
 
     func statusLine() -> String {
@@ -269,7 +270,20 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         }
         timer.resume()
         statusTimer = timer
+
+        let lag = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        let interval = DispatchTimeInterval.milliseconds(configuration.lagIntervalMs)
+        lag.schedule(deadline: .now() + interval, repeating: interval)
+        lag.setEventHandler { [weak self] in
+            guard let self else { return }
+            for group in groups { metrics.lag(group: group.group, group.consumer.lag()) }
+        }
+        lag.resume()
+        lagTimer = lag
     }
+
+    /// The listening metrics port (when configured), for tests and logs.
+    var metricsPort: UInt16? { metricsEndpoint?.port }
 
     /// Every consume loop started an iteration within the watchdog interval
     /// (a loop stuck in a handler or a broker wait stops the pings).

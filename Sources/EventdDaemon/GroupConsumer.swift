@@ -16,6 +16,18 @@ public struct GroupCounters: Sendable, Equatable {
     public var retried = 0
     public var deadLettered = 0
     public var redelivered = 0
+    /// Dead letters by outcome (rejected, retries-exhausted, malformed, unknown-event, oversized).
+    public var deadLetteredBy: [String: Int] = [:]
+
+    mutating func add(_ other: GroupCounters) {
+        consumed += other.consumed
+        handled += other.handled
+        skipped += other.skipped
+        retried += other.retried
+        deadLettered += other.deadLettered
+        redelivered += other.redelivered
+        for (outcome, count) in other.deadLetteredBy { deadLetteredBy[outcome, default: 0] += count }
+    }
 }
 
 final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
@@ -26,6 +38,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     let followUps: FollowUpProducer
     let deadLetters: DeadLetterPublisher
     let options: DispatchOptions
+    let metrics: DaemonMetrics
     let logger: Logger
     /// Handed to plugins in every event; lives as long as the process.
     nonisolated(unsafe) let groupCName: UnsafePointer<CChar>
@@ -54,8 +67,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     init(group: String, routes: RouteTable<PluginInstance>, properties: KafkaProperties,
-         followUps: FollowUpProducer, deadLetters: DeadLetterPublisher, options: DispatchOptions, logger: Logger) throws(KafkaError) {
+         followUps: FollowUpProducer, deadLetters: DeadLetterPublisher, options: DispatchOptions, metrics: DaemonMetrics,
+         logger: Logger) throws(KafkaError) {
         self.group = group
+        self.metrics = metrics
         self.routes = routes
         self.followUps = followUps
         self.deadLetters = deadLetters
@@ -137,12 +152,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             var toStore: [(TopicPartition, Int64)] = []
             var total = GroupCounters()
             for (index, tp) in order.enumerated() {
-                let result = results[index]
-                total.consumed += result.counters.consumed
-                total.handled += result.counters.handled
-                total.skipped += result.counters.skipped
-                total.retried += result.counters.retried
-                total.deadLettered += result.counters.deadLettered
+                var result = results[index]
+                if result.deliveryFailure != nil { result.counters.redelivered = buckets[tp]!.count }
+                metrics.record(group: group, topic: tp.topic, result)
+                total.add(result.counters)
                 if let failure = result.deliveryFailure {
                     // A follow-up or dead letter was not acknowledged: nothing of
                     // this bucket is committed, and it is read again.
@@ -150,7 +163,6 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     logger.error("produce not acknowledged; re-reading the partition", metadata: [
                         "topic": "\(tp.topic)", "partition": "\(tp.partition)", "offset": "\(first)", "error": "\(failure)",
                     ])
-                    total.redelivered += buckets[tp]!.count
                     do { try consumer.seek(tp, to: first) } catch { logger.error("seek failed: \(error)") }
                     Thread.sleep(forTimeInterval: 1)
                 } else {
@@ -159,14 +171,9 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             }
             do { try consumer.store(toStore) } catch { logger.error("offset store failed: \(error)") }
             lock.lock()
-            countersStorage.consumed += total.consumed
-            countersStorage.handled += total.handled
-            countersStorage.skipped += total.skipped
-            countersStorage.retried += total.retried
-            countersStorage.deadLettered += total.deadLettered
-            countersStorage.redelivered += total.redelivered
+            countersStorage.add(total)
             for result in results {
-                for (name, counters) in result.plugins { pluginStats[name, default: PluginCounters()].add(counters) }
+                for stats in result.handlers.values { pluginStats[stats.plugin.name, default: PluginCounters()].add(stats) }
             }
             lock.unlock()
         }
@@ -253,8 +260,24 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     struct BucketResult {
         var counters = GroupCounters()
-        var plugins: [String: PluginCounters] = [:]
+        var handlers: [HandlerKey: HandlerStats] = [:]
         var deliveryFailure: KafkaError?
+    }
+
+    struct HandlerKey: Hashable {
+        let plugin: ObjectIdentifier
+        let event: Int
+    }
+
+    /// One (plugin, event)'s results within one bucket.
+    struct HandlerStats {
+        let plugin: PluginInstance
+        let event: String
+        var handled = 0
+        var rejected = 0
+        var exhausted = 0
+        var retries = 0
+        var latencies: [Duration] = []
     }
 
     /// Handles one partition's records of a batch, in order.
@@ -303,7 +326,9 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                 let start = ContinuousClock.now
                 let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
                                      tracker: tracker, counters: &result.counters)
-                result.plugins[plugin.name, default: PluginCounters()].record(outcome, latency: ContinuousClock.now - start)
+                let latency = ContinuousClock.now - start
+                let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
+                result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: latency)
             }
         }
     }
@@ -352,6 +377,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     func deadLetter(_ record: some RecordFields, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
         counters.deadLettered += 1
+        counters.deadLetteredBy[letter.outcome.rawValue, default: 0] += 1
         logger.error("event dead-lettered", metadata: [
             "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             "outcome": "\(letter.outcome.rawValue)", "plugin": "\(letter.plugin ?? "-")", "error": "\(letter.error)",
@@ -377,6 +403,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     func kafkaAssigned(_ partitions: [TopicPartition]) {
         lock.withLock { rebalances += 1 }
+        metrics.rebalance(group: group)
         if !pausedTopics.isEmpty || !disabledPlugins.isEmpty { applyPause() }
         logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
     }
@@ -402,19 +429,26 @@ public struct PluginCounters: Sendable, Equatable {
     public var latencyTotal = Duration.zero
     public var latencyMax = Duration.zero
 
-    mutating func record(_ result: HandlerResult, latency: Duration) {
-        if result.outcome == .ok { handled += 1 } else { failed += 1 }
-        retries += result.attempts - 1
-        latencyTotal += latency
-        if latency > latencyMax { latencyMax = latency }
+    mutating func add(_ stats: GroupConsumer.HandlerStats) {
+        handled += stats.handled
+        failed += stats.rejected + stats.exhausted
+        retries += stats.retries
+        for latency in stats.latencies {
+            latencyTotal += latency
+            if latency > latencyMax { latencyMax = latency }
+        }
     }
+}
 
-    mutating func add(_ other: PluginCounters) {
-        handled += other.handled
-        failed += other.failed
-        retries += other.retries
-        latencyTotal += other.latencyTotal
-        if other.latencyMax > latencyMax { latencyMax = other.latencyMax }
+extension GroupConsumer.HandlerStats {
+    mutating func record(_ result: HandlerResult, latency: Duration) {
+        switch result.outcome {
+        case .ok: handled += 1
+        case .rejected: rejected += 1
+        case .retriesExhausted: exhausted += 1
+        }
+        retries += result.attempts - 1
+        latencies.append(latency)
     }
 }
 

@@ -180,6 +180,25 @@ public final class KafkaConsumer: @unchecked Sendable {
         return result
     }
 
+    /// Records between this member's position and the end of each assigned
+    /// partition, from librdkafka's cached watermarks (no broker round trip).
+    public func lag() -> [(TopicPartition, Int64)] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_position(handle, list)
+        var result: [(TopicPartition, Int64)] = []
+        for i in 0..<Int(list.pointee.cnt) {
+            let elem = list.pointee.elems[i]
+            var low: Int64 = -1, high: Int64 = -1
+            guard rd_kafka_get_watermark_offsets(handle, elem.topic, elem.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                  high >= 0 else { continue }
+            let position = elem.offset >= 0 ? elem.offset : low
+            result.append((TopicPartition(String(cString: elem.topic), elem.partition), max(0, high - max(position, 0))))
+        }
+        return result
+    }
+
     /// The partitions currently assigned to this member.
     public func assignment() -> [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

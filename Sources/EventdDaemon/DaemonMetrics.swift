@@ -1,0 +1,100 @@
+// The daemon's metrics, through swift-metrics on a Prometheus registry owned
+// by this daemon (not the process-global MetricsSystem, so several daemons
+// in one test process keep apart).
+import CoreMetrics
+import EventdKafka
+import Foundation
+
+import Prometheus
+
+final class DaemonMetrics: @unchecked Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+    private let lock = NSLock()
+    private var counters: [String: CoreMetrics.Counter] = [:]
+    private var timers: [String: CoreMetrics.Timer] = [:]
+    private var gauges: [String: CoreMetrics.Gauge] = [:]
+    static let prefix = "devtrip_eventd_"
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(10), .microseconds(50), .microseconds(100), .microseconds(500), .milliseconds(1),
+            .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500),
+            .seconds(1), .seconds(5), .seconds(30),
+        ]
+        factory.durationHistogramBuckets[Self.prefix + "handler_latency_seconds"] = latencyBuckets
+        self.factory = factory
+    }
+
+    private func key(_ name: String, _ dimensions: [(String, String)]) -> String {
+        name + "|" + dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+    }
+
+    func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let k = key(name, dimensions)
+        return lock.withLock {
+            if let existing = counters[k] { return existing }
+            let made = CoreMetrics.Counter(label: Self.prefix + name, dimensions: dimensions, factory: factory)
+            counters[k] = made
+            return made
+        }
+    }
+
+    func timer(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let k = key(name, dimensions)
+        return lock.withLock {
+            if let existing = timers[k] { return existing }
+            let made = CoreMetrics.Timer(label: Self.prefix + name, dimensions: dimensions, factory: factory)
+            timers[k] = made
+            return made
+        }
+    }
+
+    func gauge(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let k = key(name, dimensions)
+        return lock.withLock {
+            if let existing = gauges[k] { return existing }
+            let made = CoreMetrics.Gauge(label: Self.prefix + name, dimensions: dimensions, factory: factory)
+            gauges[k] = made
+            return made
+        }
+    }
+
+    /// Records one batch's results of one partition.
+    func record(group: String, topic: String, _ result: GroupConsumer.BucketResult) {
+        let c = result.counters
+        if c.consumed > 0 { counter("events_consumed_total", [("group", group), ("topic", topic)]).increment(by: c.consumed) }
+        if c.skipped > 0 { counter("events_skipped_total", [("group", group), ("topic", topic)]).increment(by: c.skipped) }
+        for (outcome, count) in c.deadLetteredBy where count > 0 {
+            counter("events_dead_lettered_total", [("group", group), ("topic", topic), ("outcome", outcome)]).increment(by: count)
+        }
+        if c.redelivered > 0 { counter("events_redelivered_total", [("group", group), ("topic", topic)]).increment(by: c.redelivered) }
+        for stats in result.handlers.values {
+            let dims = [("group", group), ("plugin", stats.plugin.name), ("event", stats.event)]
+            if stats.handled > 0 { counter("events_handled_total", dims).increment(by: stats.handled) }
+            if stats.rejected > 0 { counter("handler_failures_total", dims + [("outcome", "rejected")]).increment(by: stats.rejected) }
+            if stats.exhausted > 0 { counter("handler_failures_total", dims + [("outcome", "retries-exhausted")]).increment(by: stats.exhausted) }
+            if stats.retries > 0 { counter("handler_retries_total", dims).increment(by: stats.retries) }
+            let latency = timer("handler_latency_seconds", [("plugin", stats.plugin.name), ("event", stats.event)])
+            for sample in stats.latencies {
+                latency.recordNanoseconds(sample.components.seconds * 1_000_000_000 + sample.components.attoseconds / 1_000_000_000)
+            }
+        }
+    }
+
+    func rebalance(group: String) { counter("rebalances_total", [("group", group)]).increment() }
+
+    func reload(plugin: String, succeeded: Bool) {
+        counter("plugin_reloads_total", [("plugin", plugin), ("result", succeeded ? "ok" : "refused")]).increment()
+    }
+
+    func lag(group: String, _ partitions: [(TopicPartition, Int64)]) {
+        for (tp, lag) in partitions {
+            gauge("consumer_lag", [("group", group), ("topic", tp.topic), ("partition", String(tp.partition))]).record(lag)
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func exposition() -> String { registry.emitToString() }
+}
