@@ -11,7 +11,9 @@ RUNDIR := $(CURDIR)/.build-run
 # Every plugin package under plugins/ except the SDK.
 PLUGINS := $(filter-out sdk,$(notdir $(patsubst %/Package.swift,%,$(wildcard plugins/*/Package.swift))))
 
-.PHONY: all build deps plugins fixtures run test test-unit test-plugins clean
+DOCS := $(CURDIR)/.build-docs
+
+.PHONY: all build deps plugins fixtures docs run test test-unit test-plugins clean
 
 all: build plugins
 
@@ -47,7 +49,15 @@ fixtures:
 	done
 	@ls $(FIXTURES)
 
-run: build plugins
+# Man pages and shell completion, generated from the command definitions.
+docs: build
+	@mkdir -p $(DOCS)/man $(DOCS)/completion
+	$(SWIFT) package generate-manual --configuration $(CONFIG) >/dev/null
+	@cp .build/plugins/GenerateManual/outputs/devtrip-eventctl/devtrip-eventctl.1 .build/plugins/GenerateManual/outputs/devtrip-eventd/devtrip-eventd.1 $(DOCS)/man/
+	@for shell in bash zsh fish; do .build/$(CONFIG)/devtrip-eventctl --generate-completion-script $$shell > $(DOCS)/completion/devtrip-eventctl.$$shell; done
+	@ls $(DOCS)/man $(DOCS)/completion
+
+run: deps build plugins
 	@mkdir -p $(RUNDIR)
 	$(CURDIR)/.build/$(CONFIG)/devtrip-eventd --config etc/devtrip-eventd/eventd.toml \
 	  --brokers embedded --plugin-dir $(STAGE) --state-dir $(RUNDIR)/state \
@@ -57,12 +67,12 @@ run: build plugins
 test-plugins:
 	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
 
-test-unit: build plugins fixtures
-	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) \
+test-unit: build plugins fixtures docs
+	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_DOCS=$(DOCS) \
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
 	  $(SWIFT) test
 
 test: deps test-plugins test-unit
 
 clean:
-	rm -rf .build .build-plugins .build-run plugins/*/.build Tests/Fixtures/plugins/.build
+	rm -rf .build .build-plugins .build-run .build-docs plugins/*/.build Tests/Fixtures/plugins/.build

@@ -52,3 +52,24 @@ import Testing
         #expect(result.output.contains("Unknown option"))
     }
 }
+
+/// The man page and completion scripts come from the same command table as the daemon's protocol.
+@Suite struct GeneratedDocsTests {
+    var docs: String { Harness.environment["EVENTD_DOCS"] ?? "\(Harness.repo)/.build-docs" }
+    let commands = ["status", "plugin-list", "plugin-reload", "reload", "plugin-disable", "plugin-enable", "consumer-pause",
+                    "consumer-resume", "dlq-list", "dlq-replay", "stats", "conf-check"]
+
+    @Test func manPageDocumentsEveryCommand() throws {
+        let man = try String(contentsOfFile: "\(docs)/man/devtrip-eventctl.1", encoding: .utf8)
+        for command in commands { #expect(man.contains(".It Em \(command)"), "\(command) missing from the man page") }
+        #expect(man.contains("Load a new build of plugin NAME beside the old one"))
+        #expect(man.contains("69"), "exit codes are documented")
+    }
+
+    @Test func completionScriptsOfferEveryCommand() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try String(contentsOfFile: "\(docs)/completion/devtrip-eventctl.\(shell)", encoding: .utf8)
+            for command in commands { #expect(script.contains(command), "\(command) missing from the \(shell) completion") }
+        }
+    }
+}
