@@ -10,10 +10,14 @@
 # (default 500) without waking on new data (DESIGN §4), so a paced consumer
 # that catches up stalls 0.5 s at a time -- measured 88k events/s for the
 # bare C loop with the default, 0.9-1.1 M with 5 ms; real Kafka wakes),
-# SCENARIOS (default "c-scan eventd-noop c-produce eventd-echo"), EVENTD_TOML
+# SCENARIOS (default "c-scan eventd-noop c-produce c-produce-wait eventd-echo"), EVENTD_TOML
 # (daemon configuration to copy, default etc/devtrip-eventd/eventd.toml; for
-# trying settings such as batch_size or linger.ms), DAEMON_ENV (VAR=VALUE
-# words set for the daemon only, e.g. the LD_PRELOAD of
+# trying settings such as batch_size or linger.ms), DAEMON_REV (build the
+# daemon from this git revision, exported with `git archive` into
+# .build-bench/src/, instead of from the working tree; DAEMON_SRC_DIR: from
+# this directory, e.g. a patched copy for an experiment), DAEMON_ENV (VAR=VALUE
+# words set for the daemon only; PERF=1 also records `perf record -g` of the
+# daemon from assignment to completion into the run's perf.data, e.g. the LD_PRELOAD of
 # Benchmarks/profile/consume_trace.c), MAX_LEAD (events the producer may run ahead of the consumer side, default
 # 30000 = 5000 per partition), SKIP_BUILD=1 (reuse .build-bench/).
 #
@@ -31,6 +35,9 @@
 #   c-scan       baseline --mode scan: batch consume (1000) + envelope scan
 #   eventd-noop  the daemon with only Benchmarks/plugins/noop (counts events)
 #   c-produce    baseline --mode produce: consume + produce each to echo-events
+#   c-produce-wait  the same, but waiting for every batch's acknowledgements
+#                before the next consume, as the daemon does (reference for
+#                the cost of that design, not a ceiling)
 #   eventd-echo  the daemon with only plugins/echo (Swift), output echo-events
 #
 # Figures: events/s = N / (last - first event time): consume runs take the
@@ -48,15 +55,27 @@ N=${1:-1000000}
 REPEAT=${REPEAT:-3}
 MAX_LEAD=${MAX_LEAD:-30000}
 CONSUMER_PROPS=${CONSUMER_PROPS-fetch.wait.max.ms=5}
-SCENARIOS=${SCENARIOS:-c-scan eventd-noop c-produce eventd-echo}
+SCENARIOS=${SCENARIOS:-c-scan eventd-noop c-produce c-produce-wait eventd-echo}
 EVENTD_TOML=${EVENTD_TOML:-}
 DAEMON_ENV=${DAEMON_ENV:-}
+DAEMON_REV=${DAEMON_REV:-}
+PERF=${PERF:-0}
 PARTITIONS=6
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/.build-bench
 BIN=$OUT/bin
 TIMEOUT=$((60 + N / 10000))     # seconds allowed for one run's traffic
 CLK_TCK=$(getconf CLK_TCK)
+DAEMON_SRC=$ROOT
+DAEMON_SCRATCH=$OUT/swift
+if [[ -n ${DAEMON_SRC_DIR:-} ]]; then
+    DAEMON_SRC=$(cd "$DAEMON_SRC_DIR" && pwd)
+    DAEMON_SCRATCH=$OUT/swift-dir-$(basename "$DAEMON_SRC")
+elif [[ -n $DAEMON_REV ]]; then
+    DAEMON_COMMIT=$(git -C "$ROOT" rev-parse --verify "$DAEMON_REV^{commit}") || { echo "run.sh: unknown revision $DAEMON_REV" >&2; exit 2; }
+    DAEMON_SRC=$OUT/src/$DAEMON_COMMIT
+    DAEMON_SCRATCH=$OUT/swift-rev-${DAEMON_COMMIT:0:12}
+fi
 
 [[ $N =~ ^[0-9]+$ && $N -gt 0 ]] || { echo "usage: bash Benchmarks/run.sh [N]" >&2; exit 2; }
 
@@ -83,8 +102,13 @@ build() {
         # shellcheck disable=SC2086
         cc -O2 -Wall -Wextra -o "$BIN/${tool##*/}" "$ROOT/Benchmarks/$tool.c" $cflags $libs -ldl
     done
-    log "building the daemon (release)"
-    swift build -c release --package-path "$ROOT" --scratch-path "$OUT/swift" >"$OUT/build-daemon.log" 2>&1 \
+    if [[ -n $DAEMON_REV && ! -f $DAEMON_SRC/Package.swift ]]; then
+        mkdir -p "$DAEMON_SRC"
+        git -C "$ROOT" archive --format=tar "$DAEMON_COMMIT" | tar -x -C "$DAEMON_SRC"
+        [[ -f $ROOT/Package.resolved ]] && cp "$ROOT/Package.resolved" "$DAEMON_SRC/"
+    fi
+    log "building the daemon (release) from ${DAEMON_REV:+revision $DAEMON_REV = }$DAEMON_SRC"
+    swift build -c release --package-path "$DAEMON_SRC" --scratch-path "$DAEMON_SCRATCH" >"$OUT/build-daemon.log" 2>&1 \
         || { tail -30 "$OUT/build-daemon.log" >&2; die "daemon build failed"; }
     log "building plugins noop, echo (release)"
     swift build -c release --package-path "$ROOT/Benchmarks/plugins/noop" --scratch-path "$OUT/noop" >"$OUT/build-noop.log" 2>&1 \
@@ -93,7 +117,7 @@ build() {
         || { tail -30 "$OUT/build-echo.log" >&2; die "echo plugin build failed"; }
 }
 [[ ${SKIP_BUILD:-0} == 1 ]] || build
-DAEMON=$OUT/swift/release/devtrip-eventd
+DAEMON=$DAEMON_SCRATCH/release/devtrip-eventd
 NOOP_SO=$OUT/noop/release/libnoop.so
 ECHO_SO=$OUT/echo/release/libecho.so
 for f in "$DAEMON" "$NOOP_SO" "$ECHO_SO" "$BIN/mockbroker" "$BIN/baseline" "$BIN/producer" "$BIN/offsets"; do
@@ -185,15 +209,16 @@ record() {  # scenario rep first_ns last_ns cpu_us rss_kb
 }
 
 # ---------------------------------------------------------------- scenarios
-run_c() {  # run_c scan|produce REP
-    local mode=$1 rep=$2 name="c-$1" d
+run_c() {  # run_c scan|produce REP [NAME [baseline args...]]
+    local mode=$1 rep=$2 name=${3:-c-$1} d
+    local extra_args=("${@:4}")
     d=$WORK/$name-$rep; mkdir -p "$d"
     start_mock "$d"
     local progress_arg=(--progress "$d/progress")
     [[ $mode == produce ]] && progress_arg=()   # the offsets watcher reports acknowledged echoes instead
     local sets=() kv
     for kv in $CONSUMER_PROPS; do sets+=(--set "$kv"); done
-    "$BIN/baseline" --mode "$mode" "${sets[@]}" --brokers "$BROKERS" --topic mission-events --out-topic echo-events \
+    "$BIN/baseline" --mode "$mode" "${sets[@]}" ${extra_args[@]+"${extra_args[@]}"} --brokers "$BROKERS" --topic mission-events --out-topic echo-events \
         --count "$N" "${progress_arg[@]}" >"$d/consumer.out" 2>"$d/consumer.err" &
     local pid=$!; PIDS+=("$pid")
     wait_until 60 has_line "$d/consumer.out" ASSIGNED || die "$name: consumer never got partitions: $(tail -5 "$d/consumer.err")"
@@ -219,7 +244,7 @@ run_daemon() {  # run_daemon noop|echo REP
     local plugin=$1 rep=$2 name="eventd-$1" d
     d=$WORK/$name-$rep; mkdir -p "$d/etc/plugins.d" "$d/plugins"
     start_mock "$d"
-    cp "${EVENTD_TOML:-$ROOT/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
+    cp "${EVENTD_TOML:-$DAEMON_SRC/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
     set_consumer_props "$d/etc/eventd.toml"
     if [[ $plugin == noop ]]; then
         cp "$NOOP_SO" "$d/plugins/"
@@ -251,7 +276,12 @@ EOF
     local pid=$!; PIDS+=("$pid")
     wait_until 60 has_line "$d/daemon.log" "partitions assigned" \
         || die "$name: daemon never got partitions (alive: $(alive "$pid" && echo yes || echo no)): $(tail -5 "$d/daemon.log")"
-    local cpu0; cpu0=$(cpu_ticks "$pid")
+    local cpu0 perf_pid=; cpu0=$(cpu_ticks "$pid")
+    if [[ $PERF == 1 ]]; then
+        perf record -F 1999 -g -p "$pid" -o "$d/perf.data" >"$d/perf.log" 2>&1 &
+        perf_pid=$!; PIDS+=("$perf_pid")
+        sleep 0.5
+    fi
     [[ $plugin == echo ]] && start_watch "$d"
     run_producer "$d" "$name"
     local first last
@@ -264,6 +294,12 @@ EOF
     fi
     alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
     local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
+    if [[ -n $perf_pid ]]; then
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait_until 30 exited "$perf_pid" || true
+        wait "$perf_pid" 2>/dev/null || true
+        log "$name: perf data in $d/perf.data (perf report -i $d/perf.data --no-children)"
+    fi
     stop "$pid" 30
     local summary; summary=$(grep 'stopped' "$d/daemon.log" | tail -1)
     [[ $summary =~ handled\ ([0-9]+) ]] || die "$name: no stop summary in the daemon log"
@@ -276,12 +312,14 @@ EOF
     stop "$MOCK_PID"
 }
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 printf 'scenario\trep\tevents_per_s\tcpu_us_per_event\tpeak_rss_kb\tproducer_rate\n' >"$RESULTS"
 for ((rep = 1; rep <= REPEAT; rep++)); do
     for scenario in $SCENARIOS; do
         case $scenario in
         c-scan) run_c scan "$rep" ;;
         c-produce) run_c produce "$rep" ;;
+        c-produce-wait) run_c produce "$rep" c-produce-wait --wait-per-batch ;;
         eventd-noop) run_daemon noop "$rep" ;;
         eventd-echo) run_daemon echo "$rep" ;;
         *) die "unknown scenario $scenario" ;;
@@ -290,7 +328,8 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 done
 
 # ---------------------------------------------------------------- report
-awk -F'\t' -v n="$N" -v repeat="$REPEAT" -v props="$CONSUMER_PROPS" '
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -F'\t' -v n="$N" -v repeat="$REPEAT" -v props="$CONSUMER_PROPS" -v load0="$LOAD0" -v load1="$LOAD1" '
 function median(list,   arr, k, i, j, t) {
     k = split(list, arr, " ")
     for (i = 2; i <= k; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
@@ -299,15 +338,17 @@ function median(list,   arr, k, i, j, t) {
 NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] " " $5; prod[$1] = prod[$1] " " $6; all[$1] = all[$1] " " $3 }
 END {
     printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes, 6 partitions, fresh mock per run, median of %d\n\n", n, repeat
-    printf "%-12s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
-    split("c-scan eventd-noop c-produce eventd-echo", order, " ")
-    for (i = 1; i <= 4; i++) {
+    printf "%-14s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
+    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo", order, " ")
+    for (i = 1; i <= 5; i++) {
         s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
-        printf "%-12s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
+        printf "%-14s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
     }
     printf "\nconsumer properties added on both sides: %s\n", props
     if (m["c-scan"] && m["eventd-noop"]) printf "ratio eventd-noop / c-scan    = %.3f   (target >= 0.85)\n", m["eventd-noop"] / m["c-scan"]
     if (m["c-produce"] && m["eventd-echo"]) printf "ratio eventd-echo / c-produce = %.3f\n", m["eventd-echo"] / m["c-produce"]
+    if (m["c-produce-wait"] && m["eventd-echo"]) printf "ratio eventd-echo / c-produce-wait = %.3f   (same per-batch acknowledgement wait)\n", m["eventd-echo"] / m["c-produce-wait"]
+    printf "load average before / after: %s / %s\n", load0, load1
 }' "$RESULTS"
 echo
 echo "raw results: $RESULTS (per-run logs beside it)"

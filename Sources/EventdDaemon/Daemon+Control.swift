@@ -132,10 +132,10 @@ extension Daemon: ControlHandler {
 
     /// Loads a new build beside `old`, swaps it in between batches, then shuts `old` down.
     /// On any refusal `old` keeps serving.
-    func reload(_ old: PluginInstance, path: String, options: PluginOptions) -> ControlResponse {
+    func reload(_ old: PluginInstance, path: String, options: PluginOptions, notify: Bool = true) -> ControlResponse {
         guard let registry else { return .failure(.init(.failed, "the daemon is not running")) }
-        notifier.reloading()
-        defer { notifier.ready(status: statusLine()) }
+        if notify { notifier.reloading() }
+        defer { if notify { notifier.ready(status: statusLine()) } }
         let started = ContinuousClock.now
         let new: PluginInstance
         do {
@@ -178,6 +178,9 @@ extension Daemon: ControlHandler {
     func reloadAll() -> ControlResponse {
         controlLock.withLock {
             guard let registry else { return .failure(.init(.failed, "the daemon is not running")) }
+            // One RELOADING=1 ... READY=1 around the whole reload, as systemd expects.
+            notifier.reloading()
+            defer { notifier.ready(status: statusLine()) }
             let fresh: DaemonConfiguration
             do {
                 fresh = try ConfigurationLoader.load(path: configuration.file, overrides: overrides)
@@ -212,7 +215,7 @@ extension Daemon: ControlHandler {
                         unchanged += 1
                         continue
                     }
-                    let answer = reload(plugin, path: path, options: options)
+                    let answer = reload(plugin, path: path, options: options, notify: false)
                     if answer.ok { reloaded.append(answer.result ?? .null) } else {
                         refused.append(["path": .init(path), "reason": .init(answer.error?.message ?? "")])
                     }
