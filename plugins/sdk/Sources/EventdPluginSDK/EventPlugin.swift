@@ -82,6 +82,10 @@ public protocol EventPlugin: AnyObject {
     static var subscriptions: [Subscription] { get }
     /// Whether other plugins may claim the same (event, group). Default `false`.
     static var sharesClaims: Bool { get }
+    /// Whether the host runs each `handle` in a transaction with the plugin's
+    /// state, its produced events and the idempotency ledger (effects once per
+    /// event id and consumer group). Default `false`.
+    static var transactional: Bool { get }
 
     /// Creates the instance.
     /// - Parameters:
@@ -99,5 +103,6 @@ public protocol EventPlugin: AnyObject {
 
 extension EventPlugin {
     public static var sharesClaims: Bool { false }
+    public static var transactional: Bool { false }
     public func shutdown() {}
 }

@@ -27,7 +27,7 @@ public enum PluginExport {
                 struct_size: UInt32(MemoryLayout<dte_plugin>.size),
                 name: strdup(type.name),
                 version: strdup(type.version),
-                flags: type.sharesClaims ? DTE_PLUGIN_SHARED_CLAIMS : 0,
+                flags: (type.sharesClaims ? DTE_PLUGIN_SHARED_CLAIMS : 0) | (type.transactional ? DTE_PLUGIN_TRANSACTIONAL : 0),
                 subscriptions: subs,
                 subscription_count: type.subscriptions.count,
                 init: pluginInit,

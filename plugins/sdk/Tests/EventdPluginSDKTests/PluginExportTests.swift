@@ -1,3 +1,4 @@
+import Foundation
 import EventdPluginSDK
 import EventdPluginTesting
 import Testing
@@ -66,5 +67,59 @@ final class CounterPlugin: EventPlugin {
     @Test func wrongSettingTypeRefusesInit() {
         let host = TestHost()
         #expect(throws: TestHostError.self) { try host.load(PluginExport.register(CounterPlugin.self), settings: #"{"limit": "x"}"#) }
+    }
+}
+
+struct MissionStarted: Decodable, Equatable {
+    var userId: String
+    var missionId: String
+    var tickets: Int
+}
+
+@Suite struct EventEnvelopeTests {
+    func event(_ json: String, headers: [Header] = []) -> Event {
+        Event(topic: "mission-events", value: Array(json.utf8), headers: headers, name: "mission.started", id: "e-1", consumerGroup: "g")
+    }
+
+    @Test func decodesAJSONEnvelopeStrictly() throws {
+        let e = try EventEnvelope<MissionStarted>(event(#"{"eventId":"e-1","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00.250Z","source":"mission-service","subject":"u-1","payload":{"userId":"u-1","missionId":"m-1","tickets":2}}"#))
+        #expect(e.eventId == "e-1" && e.subject == "u-1" && e.payload == MissionStarted(userId: "u-1", missionId: "m-1", tickets: 2))
+        #expect(abs(e.occurredAt.timeIntervalSince1970 - 1795514400.25) < 0.001)
+    }
+
+    @Test func decodesACloudEventsBinaryRecord() throws {
+        let e = try EventEnvelope<MissionStarted>(event(#"{"userId":"u-2","missionId":"m-2","tickets":1}"#, headers: [
+            Header("ce_type", "mission.started"), Header("ce_id", "ce-9"), Header("ce_time", "2026-11-24T10:00:00Z"), Header("ce_source", "svc"),
+        ]))
+        #expect(e.eventId == "ce-9" && e.source == "svc" && e.payload.userId == "u-2")
+    }
+
+    @Test(arguments: [
+        (#"{"eventId":"e","eventType":"t","occurredAt":"2026-11-24T10:00:00Z","payload":{"missionId":"m","tickets":1}}"#, "missing field 'payload.userId'"),
+        (#"{"eventId":"e","eventType":"t","occurredAt":"2026-11-24T10:00:00Z","payload":{"userId":"u","missionId":"m","tickets":"2"}}"#, "field 'payload.tickets' must be an integer"),
+        (#"{"eventType":"t","occurredAt":"2026-11-24T10:00:00Z","payload":{}}"#, "missing field 'eventId'"),
+        (#"{"eventId":"e","eventType":"t","occurredAt":"yesterday","payload":{}}"#, "field 'occurredAt' must be an RFC 3339 timestamp, got 'yesterday'"),
+        (#"{"eventId":"e","eventType":"t","occurredAt":"2026-11-24T10:00:00Z"}"#, "missing field 'payload'"),
+        (#"{"eventId":"e","eventType":"t","occurredAt":"2026-11-24T10:00:00Z","payload":{"userId":null,"missionId":"m","tickets":1}}"#, "field 'payload.userId' must be a string, not null"),
+        ("not json", "value is not valid JSON"),
+    ])
+    func rejectsWithAPreciseMessage(_ json: String, _ message: String) {
+        #expect(throws: EventDecodingError(message)) { try EventEnvelope<MissionStarted>(event(json)) }
+    }
+
+    @Test func followUpIDsAreDeterministicAndDistinct() {
+        let e = event("{}")
+        #expect(e.followUpID(0, plugin: "p") == e.followUpID(0, plugin: "p"))
+        #expect(e.followUpID(0, plugin: "p") != e.followUpID(1, plugin: "p"))
+        #expect(e.followUpID(0, plugin: "p") != e.followUpID(0, plugin: "q"))
+        #expect(e.followUpID(0, plugin: "p").count == 35)
+    }
+
+    @Test func outgoingEventsEncodeAsSortedEnvelopes() throws {
+        struct Payload: Encodable { var balance: Int }
+        let out = OutgoingEvent(id: "fu-1", type: "payment.ticket-balance-low", occurredAt: Date(timeIntervalSince1970: 0),
+                                source: "payment", subject: "u-1", payload: Payload(balance: 1))
+        #expect(String(decoding: try out.encoded(), as: UTF8.self)
+            == #"{"eventId":"fu-1","eventType":"payment.ticket-balance-low","occurredAt":"1970-01-01T00:00:00.000Z","payload":{"balance":1},"source":"payment","subject":"u-1"}"#)
     }
 }

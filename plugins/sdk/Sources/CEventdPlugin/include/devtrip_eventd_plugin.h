@@ -52,6 +52,14 @@ typedef enum dte_log_level {
 
 /* Plugin flags. */
 #define DTE_PLUGIN_SHARED_CLAIMS 0x1u /* other plugins may claim the same (event, group) */
+/* The plugin has side effects that must happen once per event: the host runs
+ * each `handle` in a local transaction in which the plugin's state writes,
+ * the events it produces (a transactional outbox) and the idempotency-ledger
+ * entry of the event commit together, or not at all when it returns
+ * DTE_RETRY or DTE_REJECT; an event id already in the ledger of the consumer
+ * group is skipped without calling `handle`. Produced events leave the
+ * outbox through the host's idempotent producer after the commit. */
+#define DTE_PLUGIN_TRANSACTIONAL 0x2u
 
 /* Return codes of host functions. */
 #define DTE_HOST_OK 0
