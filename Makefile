@@ -37,6 +37,8 @@ fixtures:
 	@mkdir -p $(FIXTURES)
 	$(SWIFT) build --package-path Tests/Fixtures/plugins
 	@cp Tests/Fixtures/plugins/.build/debug/libfixture-*.so $(FIXTURES)/
+	@# A mock cluster in its own process: a broker that outlives a daemon killed with SIGKILL.
+	cc -O2 -Wall -o $(FIXTURES)/mockbroker Benchmarks/mockbroker/mockbroker.c $$(pkg-config --cflags --libs rdkafka) -ldl
 	@# Five real rebuilds of the echo plugin with other version strings, for the reload tests
 	@# (one source copy each: an in-place edit within a second is not always seen as a change).
 	@for v in 2 3 4 5 6; do \

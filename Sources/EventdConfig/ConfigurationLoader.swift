@@ -120,7 +120,9 @@ public enum ConfigurationLoader {
         config.embedded.extraTopics = try embedded.strings("extra_topics") ?? config.embedded.extraTopics
 
         var delivery = try reader.table("delivery")
-        try delivery.allowOnly(["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix"])
+        try delivery.allowOnly(["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix", "crash_limit", "ledger_retention_hours"])
+        config.delivery.crashLimit = try delivery.int("crash_limit", in: 1...100) ?? config.delivery.crashLimit
+        config.delivery.ledgerRetentionHours = try delivery.int("ledger_retention_hours", in: 1...87_600) ?? config.delivery.ledgerRetentionHours
         config.delivery.attempts = try delivery.int("attempts", in: 1...100) ?? config.delivery.attempts
         config.delivery.backoffMs = try delivery.int("backoff_ms", in: 0...600_000) ?? config.delivery.backoffMs
         config.delivery.backoffMaxMs = try delivery.int("backoff_max_ms", in: 0...3_600_000) ?? config.delivery.backoffMaxMs

@@ -15,6 +15,10 @@ public struct DeliveryOptions: Sendable, Equatable {
     public var backoffMs = 200
     public var backoffMaxMs = 5000
     public var dlqSuffix = ".dlq"
+    /// Times the daemon may die while a transactional plugin holds an event before it is quarantined.
+    public var crashLimit = 2
+    /// How long the idempotency ledger remembers a handled event id, in hours.
+    public var ledgerRetentionHours = 168
 }
 
 /// Per-plugin configuration from `plugins.d/<name>.toml`.

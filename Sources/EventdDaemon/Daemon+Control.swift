@@ -42,7 +42,7 @@ extension Daemon: ControlHandler {
 
     func countersJSON(_ c: GroupCounters) -> JSONValue {
         ["consumed": .init(c.consumed), "handled": .init(c.handled), "skipped": .init(c.skipped), "retried": .init(c.retried),
-         "dead_lettered": .init(c.deadLettered), "redelivered": .init(c.redelivered)]
+         "dead_lettered": .init(c.deadLettered), "redelivered": .init(c.redelivered), "duplicates": .init(c.duplicates)]
     }
 
     func status() -> JSONValue {
@@ -105,6 +105,7 @@ extension Daemon: ControlHandler {
                 let avg = count == 0 ? 0 : Double(c.latencyTotal.components.attoseconds / 1_000_000_000_000 + c.latencyTotal.components.seconds * 1_000_000) / Double(count)
                 return [
                     "plugin": .init(name), "handled": .init(c.handled), "failed": .init(c.failed), "retries": .init(c.retries),
+                    "duplicates": .init(c.duplicates),
                     "latency_avg_us": .number(avg.rounded()),
                     "latency_max_us": .number(Double(c.latencyMax.components.seconds * 1_000_000 + c.latencyMax.components.attoseconds / 1_000_000_000_000)),
                 ]

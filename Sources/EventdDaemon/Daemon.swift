@@ -34,6 +34,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     /// Guards `groups` and serialises control operations that change plugins or routes.
     let controlLock = NSRecursiveLock()
     private var groupsByName: [String: GroupConsumer] = [:]
+    private var relays: [String: OutboxRelay] = [:]
+    private let relayLock = NSLock()
     /// What each group's installed routes were built from.
     private var routeSignatures: [String: [String]] = [:]
     public private(set) var bootstrapServers = ""
@@ -182,6 +184,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         try controlLock.withLock {
             let claims = claimsByGroup()
             var held: [String: Duration] = [:]
+            // Transactional plugins get an outbox relay before any of their events is handled.
+            for plugin in registry?.plugins ?? [] where plugin.image.transactional { _ = relay(for: plugin) }
             for (group, groupClaims) in claims.sorted(by: { $0.key < $1.key }) {
                 let routes = try RouteTable(catalog: catalog, claims: groupClaims)
                 let signature = Self.signature(groupClaims)
@@ -194,10 +198,12 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                     let options = GroupConsumer.DispatchOptions(
                         batchSize: configuration.batchSize, pollTimeoutMs: Int32(configuration.pollTimeoutMs),
                         maxMessageBytes: configuration.maxMessageBytes, attempts: configuration.delivery.attempts,
-                        backoffMs: configuration.delivery.backoffMs, backoffMaxMs: configuration.delivery.backoffMaxMs)
+                        backoffMs: configuration.delivery.backoffMs, backoffMaxMs: configuration.delivery.backoffMaxMs,
+                        crashLimit: configuration.delivery.crashLimit)
                     let consumer = try GroupConsumer(group: group, routes: routes, properties: consumerProperties,
                                                      followUps: followUps!, deadLetters: deadLetters!, options: options,
                                                      metrics: metrics, logger: logger)
+                    consumer.outboxCommitted = { [weak self] plugin in self?.relay(for: plugin)?.signal() }
                     try consumer.start()
                     groupsByName[group] = consumer
                     routeSignatures[group] = signature
@@ -210,6 +216,20 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                 routeSignatures[group] = nil
             }
             return held
+        }
+    }
+
+    /// The outbox relay of a transactional plugin (one per plugin name; reloads keep it, since the store stays).
+    func relay(for plugin: PluginInstance) -> OutboxRelay? {
+        guard plugin.image.transactional, let producer else { return nil }
+        // Its own lock: consume threads call this while a control operation may hold `controlLock`
+        // and wait for those very threads.
+        return relayLock.withLock {
+            if let existing = relays[plugin.name] { return existing }
+            let relay = OutboxRelay(plugin: plugin.name, store: plugin.context.state, producer: producer,
+                                    ledgerRetention: TimeInterval(configuration.delivery.ledgerRetentionHours * 3600), logger: logger)
+            relays[plugin.name] = relay
+            return relay
         }
     }
 
@@ -230,6 +250,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         lagTimer?.cancel()
         let all = groups
         DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
+        // Consumers are done: what they committed to outboxes goes out now (what does not, goes after a restart).
+        for relay in relayLock.withLock({ Array(relays.values) }) { relay.stop() }
         if let producer {
             let left = producer.flush(timeoutMs: 10_000)
             if left > 0 { logger.error("producer still has \(left) undelivered records at exit") }

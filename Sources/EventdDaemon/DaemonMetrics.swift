@@ -76,6 +76,10 @@ final class DaemonMetrics: @unchecked Sendable {
             if stats.rejected > 0 { counter("handler_failures_total", dims + [("outcome", "rejected")]).increment(by: stats.rejected) }
             if stats.exhausted > 0 { counter("handler_failures_total", dims + [("outcome", "retries-exhausted")]).increment(by: stats.exhausted) }
             if stats.retries > 0 { counter("handler_retries_total", dims).increment(by: stats.retries) }
+            if stats.crashed > 0 { counter("handler_failures_total", dims + [("outcome", "handler-crashed")]).increment(by: stats.crashed) }
+            if stats.duplicates > 0 {
+                counter("duplicates_skipped_total", [("group", group), ("plugin", stats.plugin.name)]).increment(by: stats.duplicates)
+            }
             let latency = timer("handler_latency_seconds", [("plugin", stats.plugin.name), ("event", stats.event)])
             for sample in stats.latencies {
                 latency.recordNanoseconds(sample.components.seconds * 1_000_000_000 + sample.components.attoseconds / 1_000_000_000)

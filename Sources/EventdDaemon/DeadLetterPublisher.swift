@@ -10,6 +10,7 @@ enum DeadLetterOutcome: String {
     case malformed                // not a well-formed event: the daemon rejected it before any plugin
     case unknownEvent = "unknown-event"
     case oversized
+    case handlerCrashed = "handler-crashed"  // the daemon died twice while the plugin held it
 }
 
 struct DeadLetter {

@@ -70,3 +70,14 @@ struct EventScratch {
         headers.deallocate()
     }
 }
+
+/// Writes `message` into a handler error buffer (truncated, NUL-terminated).
+func writeError(_ message: String, _ buffer: UnsafeMutablePointer<CChar>) {
+    let bytes = Array(message.utf8.prefix(EventScratch.errorCapacity - 1))
+    bytes.withUnsafeBufferPointer { src in
+        buffer.withMemoryRebound(to: UInt8.self, capacity: EventScratch.errorCapacity) { dst in
+            dst.update(from: src.baseAddress!, count: src.count)
+            dst[src.count] = 0
+        }
+    }
+}

@@ -13,6 +13,18 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
     let producer: KafkaProducer
     let logger: Logger
     private let trackerKey: pthread_key_t
+    /// The transaction the current thread runs a plugin's `handle` in, if any.
+    private let transactionKey: pthread_key_t
+
+    final class TransactionScope {
+        let plugin: String
+        let store: StateStore
+        var failure: String?
+        init(plugin: String, store: StateStore) {
+            self.plugin = plugin
+            self.store = store
+        }
+    }
 
     init(producer: KafkaProducer, logger: Logger) {
         self.producer = producer
@@ -20,6 +32,17 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         trackerKey = key
+        var txKey = pthread_key_t()
+        pthread_key_create(&txKey, nil)
+        transactionKey = txKey
+    }
+
+    /// Runs `body` with produce calls of `plugin` going to its outbox, inside the open transaction.
+    func withTransaction<R>(plugin: String, store: StateStore, _ body: () -> R) -> R {
+        let scope = TransactionScope(plugin: plugin, store: store)
+        pthread_setspecific(transactionKey, Unmanaged.passUnretained(scope).toOpaque())
+        defer { pthread_setspecific(transactionKey, nil) }
+        return withExtendedLifetime(scope) { body() }
     }
 
     /// Runs `body` with `tracker` as the current thread's delivery tracker.
@@ -32,6 +55,21 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
 
     func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
                  value: UnsafeRawBufferPointer?, headers: UnsafeBufferPointer<dte_header>) -> Int32 {
+        if let raw = pthread_getspecific(transactionKey) {
+            let scope = Unmanaged<TransactionScope>.fromOpaque(raw).takeUnretainedValue()
+            if scope.plugin == plugin {
+                let list = headers.map { h -> (name: String, value: [UInt8]?) in
+                    (String(cString: h.name), h.value.map { Array(UnsafeRawBufferPointer(start: $0, count: h.value_len)) })
+                }
+                do {
+                    try scope.store.enqueue(topic: String(cString: topic), key: key, value: value, headers: list)
+                    return DTE_HOST_OK
+                } catch {
+                    logger.error("outbox write failed", metadata: ["plugin": "\(plugin)", "error": "\(error)"])
+                    return DTE_HOST_E_FAILED
+                }
+            }
+        }
         let tracker = pthread_getspecific(trackerKey).map { Unmanaged<DeliveryTracker>.fromOpaque($0).takeUnretainedValue() }
         // dte_header and eventd_out_header have the same layout: name, value, length.
         let raw = UnsafeRawBufferPointer(headers)

@@ -16,6 +16,8 @@ public struct GroupCounters: Sendable, Equatable {
     public var retried = 0
     public var deadLettered = 0
     public var redelivered = 0
+    /// Deliveries skipped because the idempotency ledger had their event id.
+    public var duplicates = 0
     /// Dead letters by outcome (rejected, retries-exhausted, malformed, unknown-event, oversized).
     public var deadLetteredBy: [String: Int] = [:]
 
@@ -26,6 +28,7 @@ public struct GroupCounters: Sendable, Equatable {
         retried += other.retried
         deadLettered += other.deadLettered
         redelivered += other.redelivered
+        duplicates += other.duplicates
         for (outcome, count) in other.deadLetteredBy { deadLetteredBy[outcome, default: 0] += count }
     }
 }
@@ -64,6 +67,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var attempts: Int
         var backoffMs: Int
         var backoffMaxMs: Int
+        /// Deliveries a plugin may have in flight when the daemon dies before its event is quarantined.
+        var crashLimit: Int
     }
 
     init(group: String, routes: RouteTable<PluginInstance>, properties: KafkaProperties,
@@ -141,14 +146,20 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             }
             var results = [BucketResult](repeating: BucketResult(), count: order.count)
             let work = order.map { buckets[$0]! }
+            // One copy of the routes per batch: reading the property per event copies the table
+            // (retain/release of every array inside it, from every partition thread).
+            let routes = self.routes
+            let trackers = work.map { _ in DeliveryTracker() }
             results.withUnsafeMutableBufferPointer { out in
                 // Each iteration writes only its own slot; the batch is read-only here.
-                let shared = UncheckedSendable((out, batch, work))
+                let shared = UncheckedSendable((out, batch, work, routes, trackers))
                 DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                    let (slots, batch, work) = shared.value
-                    slots[index] = process(batch, indices: work[index])
+                    let (slots, batch, work, routes, trackers) = shared.value
+                    slots[index] = process(batch, indices: work[index], routes: routes, tracker: trackers[index])
                 }
             }
+            // Acknowledgements are awaited once for the whole batch, not partition by partition.
+            for index in results.indices { results[index].deliveryFailure = trackers[index].wait() }
             var toStore: [(TopicPartition, Int64)] = []
             var total = GroupCounters()
             for (index, tp) in order.enumerated() {
@@ -276,28 +287,30 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var handled = 0
         var rejected = 0
         var exhausted = 0
+        var crashed = 0
+        var duplicates = 0
         var retries = 0
         var latencies: [Duration] = []
     }
 
     /// Handles one partition's records of a batch, in order.
-    private func process(_ batch: KafkaRecordBatch, indices: [Int]) -> BucketResult {
+    private func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>,
+                         tracker: DeliveryTracker) -> BucketResult {
         var result = BucketResult()
-        let tracker = DeliveryTracker()
         var scratch = EventScratch()
         defer { scratch.free() }
         followUps.withTracker(tracker) {
             for i in indices {
                 result.counters.consumed += 1
-                dispatch(batch[i], scratch: &scratch, tracker: tracker, result: &result)
+                dispatch(batch[i], routes: routes, scratch: &scratch, tracker: tracker, result: &result)
             }
         }
-        result.deliveryFailure = tracker.wait()
         return result
     }
 
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
-    private func dispatch(_ record: KafkaRecord, scratch: inout EventScratch, tracker: DeliveryTracker, result: inout BucketResult) {
+    private func dispatch(_ record: KafkaRecord, routes: RouteTable<PluginInstance>, scratch: inout EventScratch,
+                          tracker: DeliveryTracker, result: inout BucketResult) {
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
                                           attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
@@ -338,12 +351,59 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
                 errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
                 replayedFrom: String? = nil) -> HandlerResult {
+        let transactional = plugin.image.transactional
+        let store = plugin.context.state
+        let eventID = event.pointee.event_id.map { String(cString: $0) } ?? ""
+        if transactional {
+            // A delivery left in flight by a daemon that died counts; past the limit the event is quarantined.
+            let starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)) ?? 1
+            if starts > options.crashLimit {
+                try? store.finishDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)
+                let now = Date()
+                deadLetter(record, DeadLetter(outcome: .handlerCrashed,
+                                              error: "the daemon died \(starts - 1) times while plugin '\(plugin.name)' handled this event; it is not handed to it again",
+                                              plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
+                                              attempts: starts - 1, firstFailure: now, lastFailure: now, replayedFrom: replayedFrom),
+                           tracker, &counters)
+                return HandlerResult(outcome: .crashed, attempts: 0)
+            }
+        }
+        defer {
+            if transactional {
+                try? store.finishDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)
+            }
+        }
         var attempt = 0
         var firstFailure: Date?
         while true {
             attempt += 1
             errorBuffer[0] = 0
-            let outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+            let outcome: dte_outcome
+            if transactional {
+                do {
+                    let result: dte_outcome? = try store.transaction {
+                        if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
+                        let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
+                            plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                        }
+                        guard outcome == DTE_OK else { return (false, outcome) }
+                        if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
+                        return (true, outcome)
+                    }
+                    guard let result else {
+                        counters.duplicates += 1
+                        return HandlerResult(outcome: .duplicate, attempts: attempt)
+                    }
+                    outcome = result
+                    if outcome == DTE_OK { outboxCommitted(plugin) }
+                } catch {
+                    // The store failed, not the event: a transient failure.
+                    writeError("state store: \(error)", errorBuffer)
+                    outcome = DTE_RETRY
+                }
+            } else {
+                outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+            }
             if outcome == DTE_OK {
                 counters.handled += 1
                 return HandlerResult(outcome: .ok, attempts: attempt)
@@ -368,6 +428,9 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             return HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt)
         }
     }
+
+    /// Tells the plugin's outbox relay that rows are waiting.
+    var outboxCommitted: (PluginInstance) -> Void = { _ in }
 
     /// Exponential backoff with full jitter, capped.
     func backoff(attempt: Int) -> TimeInterval {
@@ -416,7 +479,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
 /// The result of handing one event to one plugin.
 struct HandlerResult {
-    enum Outcome { case ok, rejected, retriesExhausted }
+    enum Outcome { case ok, rejected, retriesExhausted, duplicate, crashed }
     var outcome: Outcome
     var attempts: Int
 }
@@ -425,13 +488,15 @@ struct HandlerResult {
 public struct PluginCounters: Sendable, Equatable {
     public var handled = 0
     public var failed = 0
+    public var duplicates = 0
     public var retries = 0
     public var latencyTotal = Duration.zero
     public var latencyMax = Duration.zero
 
     mutating func add(_ stats: GroupConsumer.HandlerStats) {
         handled += stats.handled
-        failed += stats.rejected + stats.exhausted
+        failed += stats.rejected + stats.exhausted + stats.crashed
+        duplicates += stats.duplicates
         retries += stats.retries
         for latency in stats.latencies {
             latencyTotal += latency
@@ -446,8 +511,10 @@ extension GroupConsumer.HandlerStats {
         case .ok: handled += 1
         case .rejected: rejected += 1
         case .retriesExhausted: exhausted += 1
+        case .crashed: crashed += 1
+        case .duplicate: duplicates += 1
         }
-        retries += result.attempts - 1
+        retries += max(result.attempts - 1, 0)
         latencies.append(latency)
     }
 }

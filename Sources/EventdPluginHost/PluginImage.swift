@@ -43,6 +43,8 @@ public struct PluginImage: @unchecked Sendable {
     public let name: String
     public let version: String
     public let sharesClaims: Bool
+    /// The plugin asked for transactional handling (DTE_PLUGIN_TRANSACTIONAL).
+    public let transactional: Bool
     public let subscriptions: [(event: String, group: String)]
 
     /// The size of `dte_plugin` in ABI v1; fields are only ever appended.
@@ -105,6 +107,7 @@ public struct PluginImage: @unchecked Sendable {
         return PluginImage(sourcePath: path, loadedPath: copy, registration: registration, name: name,
                            version: String(cString: cVersion),
                            sharesClaims: plugin.flags & DTE_PLUGIN_SHARED_CLAIMS != 0,
+                           transactional: plugin.flags & DTE_PLUGIN_TRANSACTIONAL != 0,
                            subscriptions: subscriptions)
     }
 }

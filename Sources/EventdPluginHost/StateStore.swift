@@ -8,8 +8,10 @@ public struct StateStoreError: Error, CustomStringConvertible, Sendable {
 
 /// Survives restarts and plugin reloads. Thread-safe (SQLite serialized mode).
 public final class StateStore: @unchecked Sendable {
-    private let db: OpaquePointer
+    let db: OpaquePointer
     private let lock = NSLock()
+    /// Held for a whole transaction (see StateStore+Transactions).
+    let transactionLock = NSRecursiveLock()
     private var getStmt: OpaquePointer?
     private var putStmt: OpaquePointer?
     private var deleteStmt: OpaquePointer?
@@ -33,12 +35,19 @@ public final class StateStore: @unchecked Sendable {
         try exec("PRAGMA journal_mode=WAL")
         try exec("PRAGMA synchronous=NORMAL")
         try exec("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+        // The idempotency ledger: event ids handled per consumer group.
+        try exec("CREATE TABLE IF NOT EXISTS ledger (grp TEXT NOT NULL, event_id TEXT NOT NULL, handled_at INTEGER NOT NULL, PRIMARY KEY (grp, event_id)) WITHOUT ROWID")
+        try exec("CREATE INDEX IF NOT EXISTS ledger_age ON ledger(handled_at)")
+        // The transactional outbox: events produced inside a committed handle, not yet acknowledged by the broker.
+        try exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key BLOB, value BLOB, headers BLOB NOT NULL)")
+        // Deliveries in flight in the plugin: a row left behind is a crash.
+        try exec("CREATE TABLE IF NOT EXISTS inflight (grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, off INTEGER NOT NULL, starts INTEGER NOT NULL, PRIMARY KEY (grp, topic, part, off)) WITHOUT ROWID")
         getStmt = try prepare("SELECT value FROM kv WHERE key = ?1")
         putStmt = try prepare("INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         deleteStmt = try prepare("DELETE FROM kv WHERE key = ?1")
     }
 
-    private func exec(_ sql: String) throws {
+    func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(db, sql, nil, nil, &err) == SQLITE_OK else {
             let message = err.map { String(cString: $0) } ?? "?"
@@ -47,7 +56,7 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String) throws -> OpaquePointer {
+    func prepare(_ sql: String) throws -> OpaquePointer {
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
             throw StateStoreError(description: "\(path): prepare: \(String(cString: sqlite3_errmsg(db)))")

@@ -144,6 +144,8 @@ func section(_ name: String, of text: String) -> [String] {
         #expect(parsed.createPartitions == d.createPartitions)
         #expect(parsed.createReplicationFactor == d.createReplicationFactor)
         #expect(parsed.embedded == d.embedded)
+        #expect(parsed.metricsListen == d.metricsListen)
+        #expect(parsed.lagIntervalMs == d.lagIntervalMs)
         #expect(parsed.delivery == d.delivery)
 
         // "Every key is present": a key missing from the file would silently take
@@ -153,7 +155,8 @@ func section(_ name: String, of text: String) -> [String] {
             "kafka": ["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
                       "create_partitions", "create_replication_factor"],
             "embedded": ["brokers", "partitions", "bootstrap_file", "extra_topics"],
-            "delivery": ["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix"],
+            "delivery": ["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix", "crash_limit", "ledger_retention_hours"],
+            "metrics": ["listen", "lag_interval_ms"],
         ]
         for (table, names) in keys {
             let lines = section(table, of: text)

@@ -16,6 +16,7 @@ let fixtures: [(product: String, target: String)] = [
     ("fixture-shared-b", "FixtureSharedB"),
     ("fixture-init-fail", "FixtureInitFail"),
     ("fixture-counter", "FixtureCounter"),
+    ("fixture-tx-counter", "FixtureTxCounter"),
 ]
 
 let package = Package(

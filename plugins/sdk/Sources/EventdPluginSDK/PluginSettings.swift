@@ -23,9 +23,15 @@ public struct PluginSettings: @unchecked Sendable {
         return string
     }
 
+    /// JSON booleans arrive as NSNumber too; on Linux `0 is Bool` holds, so look at the stored type.
+    private func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
     public func int(_ key: String) throws -> Int? {
         guard let value = raw[key] else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded() else {
+        guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue == number.doubleValue.rounded() else {
             throw SettingsError("setting '\(key)' must be an integer")
         }
         return number.intValue
@@ -33,13 +39,13 @@ public struct PluginSettings: @unchecked Sendable {
 
     public func double(_ key: String) throws -> Double? {
         guard let value = raw[key] else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool) else { throw SettingsError("setting '\(key)' must be a number") }
+        guard let number = value as? NSNumber, !isBoolean(value) else { throw SettingsError("setting '\(key)' must be a number") }
         return number.doubleValue
     }
 
     public func bool(_ key: String) throws -> Bool? {
         guard let value = raw[key] else { return nil }
-        guard let flag = value as? Bool else { throw SettingsError("setting '\(key)' must be a boolean") }
+        guard isBoolean(value), let flag = value as? Bool else { throw SettingsError("setting '\(key)' must be a boolean") }
         return flag
     }
 

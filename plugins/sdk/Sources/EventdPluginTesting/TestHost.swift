@@ -96,8 +96,21 @@ public final class TestHost: @unchecked Sendable {
         self.instance = instance
     }
 
-    /// Hands one event to the plugin through the ABI.
+    /// Hands one event to the plugin through the ABI. For a transactional
+    /// plugin, state writes and produced events of a retry or reject are
+    /// rolled back, as the daemon does.
     public func handle(_ event: Event) -> Outcome {
+        let transactional = descriptor.flags & DTE_PLUGIN_TRANSACTIONAL != 0
+        let (stateBefore, producedBefore) = (state, produced)
+        let outcome = deliver(event)
+        if transactional, outcome != .ok {
+            state = stateBefore
+            produced = producedBefore
+        }
+        return outcome
+    }
+
+    private func deliver(_ event: Event) -> Outcome {
         var err = [CChar](repeating: 0, count: 4096)
         var names: [UnsafeMutablePointer<CChar>] = []
         defer { names.forEach { free($0) } }

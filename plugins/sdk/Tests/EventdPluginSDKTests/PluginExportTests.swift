@@ -123,3 +123,21 @@ struct MissionStarted: Decodable, Equatable {
             == #"{"eventId":"fu-1","eventType":"payment.ticket-balance-low","occurredAt":"1970-01-01T00:00:00.000Z","payload":{"balance":1},"source":"payment","subject":"u-1"}"#)
     }
 }
+
+@Suite struct PluginSettingsTests {
+    @Test func zeroAndOneAreIntegersNotBooleans() throws {
+        let settings = try PluginSettings(json: #"{"zero":0,"one":1,"yes":true,"no":false,"ratio":0.5}"#)
+        #expect(try settings.int("zero") == 0)
+        #expect(try settings.int("one") == 1)
+        #expect(try settings.bool("yes") == true)
+        #expect(try settings.bool("no") == false)
+        #expect(throws: SettingsError.self) { try settings.int("yes") }
+        #expect(throws: SettingsError.self) { try settings.bool("one") }
+        #expect(throws: SettingsError.self) { try settings.int("ratio") }
+        #expect(try settings.double("ratio") == 0.5)
+    }
+}
+
+// TestHost's rollback for transactional plugins is exercised by the service
+// plugins' own tests: one image registers one plugin type, so a second type
+// cannot be registered in this test binary.

@@ -6,6 +6,7 @@
  *  - if event_id equals setting "reject_id": DTE_REJECT "rejected by fixture";
  *  - if event_id equals setting "retry_id":  DTE_RETRY  "transient by fixture";
  *  - if event_id equals setting "block_id":  never returns (a wedged handler);
+ *  - if event_id equals setting "abort_id":  abort() (a handler that crashes the daemon);
  *    (neither touches state nor produces)
  *  - otherwise increments state "seen/<event_id>" (skipped when the event has
  *    no id) and "total" (values are decimal text), then produces on setting
@@ -17,6 +18,13 @@
  * DTE_HOST_E_TOO_SMALL, so the host's size-reporting path is exercised.
  */
 #include "devtrip_eventd_plugin.h"
+
+/* The same source builds the transactional variant (tx_counter.c defines these first). */
+#ifndef COUNTER_NAME
+#define COUNTER_NAME "counter"
+#define COUNTER_GROUP "counter-group"
+#define COUNTER_FLAGS 0
+#endif
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -34,6 +42,7 @@ struct counter {
     char reject_id[256];
     char retry_id[256];
     char block_id[256];
+    char abort_id[256];
 };
 
 /* Reads "<key>": "<string>" from the host's compact settings JSON.
@@ -115,6 +124,7 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
     else if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) bad = "reject_id";
     else if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) bad = "retry_id";
     else if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) bad = "block_id";
+    else if (read_setting(config, config_len, "abort_id", self->abort_id, sizeof self->abort_id) < 0) bad = "abort_id";
     if (bad) {
         snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
         free(self);
@@ -132,6 +142,8 @@ static dte_outcome counter_handle(void *instance, const dte_event *event, char *
     if (self->block_id[0] && strcmp(id, self->block_id) == 0) {
         for (;;) sleep(3600);
     }
+    /* A poison event, for the crash-quarantine test: takes the whole daemon down. */
+    if (self->abort_id[0] && strcmp(id, self->abort_id) == 0) abort();
     if (self->reject_id[0] && strcmp(id, self->reject_id) == 0) {
         snprintf(err, err_cap, "rejected by fixture");
         return DTE_REJECT;
@@ -186,16 +198,16 @@ static void counter_shutdown(void *instance) {
 }
 
 static const dte_subscription subscriptions[] = {
-    {"mission.started", "counter-group"},
-    {"mission.completed", "counter-group"},
+    {"mission.started", COUNTER_GROUP},
+    {"mission.completed", COUNTER_GROUP},
 };
 
 static const dte_plugin plugin = {
     .abi_major = DTE_ABI_MAJOR,
     .struct_size = sizeof(dte_plugin),
-    .name = "counter",
+    .name = COUNTER_NAME,
     .version = "0.0.1",
-    .flags = 0,
+    .flags = COUNTER_FLAGS,
     .subscriptions = subscriptions,
     .subscription_count = sizeof subscriptions / sizeof subscriptions[0],
     .init = counter_init,
