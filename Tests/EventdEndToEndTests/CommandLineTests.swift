@@ -16,7 +16,9 @@ import Testing
         let result = try run(Harness.daemonBinary, ["--check-config", "--config", "\(Harness.repo)/etc/devtrip-eventd/eventd.toml"])
         #expect(result.status == 0)
         #expect(result.output.contains("configuration OK"))
-        #expect(result.output.contains("20 events, 2 plugin files"))
+        let pluginFiles = try FileManager.default.contentsOfDirectory(atPath: "\(Harness.repo)/etc/devtrip-eventd/plugins.d")
+            .filter { $0.hasSuffix(".toml") }.count
+        #expect(result.output.contains("20 events, \(pluginFiles) plugin files"))
     }
 
     @Test func checkConfigNamesFileLineAndReason() throws {

@@ -1,0 +1,327 @@
+// The AI evaluation service (catalog section 1) as a plugin: on
+// mission.completed it loads the mission's result object, scores it and
+// publishes evaluation.started, then evaluation.completed or evaluation.failed;
+// a failed attempt is retried through its own evaluation.retry.requested.
+// See README.md for the events, state and settings.
+import EventdPluginSDK
+import Foundation
+
+public final class AIEvaluationPlugin: EventPlugin {
+    public static let name = "ai-evaluation"
+    public static let version = "1.0.0"
+    /// The envelope `source` of every produced event.
+    public static let source = "ai-evaluation-service"
+    public static let group = "ai-evaluation-group"
+    public static let subscriptions = [
+        Subscription("mission.completed", group: group),
+        Subscription("evaluation.retry.requested", group: group),
+    ]
+    public static let transactional = true
+
+    let host: PluginHost
+    public let configuration: AIEvaluationConfiguration
+    let store: any ObjectStore
+    let evaluator: any Evaluator
+
+    public init(host: PluginHost, settings: PluginSettings) throws {
+        self.host = host
+        configuration = try AIEvaluationConfiguration(settings)
+        store = configuration.makeObjectStore()
+        evaluator = try Evaluators.make(configuration.evaluator, rule: configuration.scoringRule)
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: configuration.objectStoreRoot, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            host.log(.warning, "object store root is not a directory (yet): every evaluation fails until it exists",
+                     ["object_store_root": configuration.objectStoreRoot])
+        }
+    }
+
+    public func handle(_ event: Event) -> Outcome {
+        do {
+            switch event.name {
+            case "mission.completed": try missionCompleted(event)
+            case "evaluation.retry.requested": try retryRequested(event)
+            default: throw Stop.reject("ai-evaluation does not handle '\(event.name)'")
+            }
+            return .ok
+        } catch let stop as Stop {
+            switch stop {
+            case .reject(let reason): return .reject(reason)
+            case .retry(let reason): return .retry(reason)
+            }
+        } catch {
+            return .retry("\(error)")
+        }
+    }
+
+    // MARK: mission.completed
+
+    func missionCompleted(_ event: Event) throws {
+        let envelope: EventEnvelope<MissionCompleted> = try decode(event)
+        let p = envelope.payload
+        try requireNonEmpty(event.name, ["userId": p.userId, "missionId": p.missionId, "resultKey": p.resultKey])
+        guard p.durationSeconds >= 0 else {
+            throw Stop.reject("\(event.name): field 'payload.durationSeconds' must not be negative, got \(p.durationSeconds)")
+        }
+        try requireSubject(envelope, userId: p.userId)
+        do {
+            try ObjectKey.validate(p.resultKey)
+        } catch {
+            throw Stop.reject("\(event.name): field 'payload.resultKey': \(error)")
+        }
+        let evaluationId = Self.evaluationID(missionId: p.missionId)
+        if let existing = try loadRecord(evaluationId) {
+            host.log(.info, "mission already evaluated; mission.completed ignored",
+                     ["evaluationId": evaluationId, "status": existing.status.rawValue, "eventId": envelope.eventId])
+            return
+        }
+        let time = Self.timestamp(envelope.occurredAt)
+        var record = EvaluationRecord(
+            evaluationId: evaluationId, userId: p.userId, missionId: p.missionId, resultKey: p.resultKey,
+            durationSeconds: p.durationSeconds, evaluator: evaluator.name, status: .retrying, attempts: 0,
+            startedAt: time, updatedAt: time, history: [])
+        var followUps = FollowUps(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        try followUps.add("evaluation.started", topic: configuration.evaluationTopic,
+                          EvaluationStarted(userId: p.userId, missionId: p.missionId, evaluationId: evaluationId))
+        var delta = StatsDelta(started: 1)
+        try runAttempt(1, record: &record, eventId: envelope.eventId, time: time, isRetry: false,
+                       followUps: &followUps, delta: &delta)
+        try commit(record, followUps, delta, time: time)
+    }
+
+    // MARK: evaluation.retry.requested
+
+    func retryRequested(_ event: Event) throws {
+        let envelope: EventEnvelope<EvaluationRetryRequested> = try decode(event)
+        let p = envelope.payload
+        try requireNonEmpty(event.name, ["userId": p.userId, "missionId": p.missionId, "evaluationId": p.evaluationId])
+        guard p.attempt >= 2 else {
+            throw Stop.reject("\(event.name): field 'payload.attempt' must be at least 2 (attempt 1 is the evaluation itself), got \(p.attempt)")
+        }
+        let evaluationId = Self.evaluationID(missionId: p.missionId)
+        guard p.evaluationId == evaluationId else {
+            throw Stop.reject("\(event.name): field 'payload.evaluationId' must be '\(evaluationId)' for mission '\(p.missionId)', got '\(p.evaluationId)'")
+        }
+        try requireSubject(envelope, userId: p.userId)
+        guard var record = try loadRecord(evaluationId) else {
+            throw Stop.reject("\(event.name): no evaluation '\(evaluationId)' is recorded (its mission.completed was never handled here)")
+        }
+        guard record.userId == p.userId else {
+            throw Stop.reject("\(event.name): evaluation '\(evaluationId)' belongs to user '\(record.userId)', not '\(p.userId)'")
+        }
+        if record.status == .completed {
+            host.log(.info, "evaluation already completed; retry request ignored",
+                     ["evaluationId": evaluationId, "attempt": "\(p.attempt)", "eventId": envelope.eventId])
+            return
+        }
+        if p.attempt <= record.attempts {
+            host.log(.info, "stale retry request ignored",
+                     ["evaluationId": evaluationId, "attempt": "\(p.attempt)", "recordedAttempts": "\(record.attempts)"])
+            return
+        }
+        guard p.attempt == record.attempts + 1 else {
+            throw Stop.reject("\(event.name): attempt \(p.attempt) of '\(evaluationId)' does not follow the recorded attempt \(record.attempts)")
+        }
+        let time = Self.timestamp(envelope.occurredAt)
+        var followUps = FollowUps(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var delta = StatsDelta(retriesAttempted: 1)
+        try runAttempt(p.attempt, record: &record, eventId: envelope.eventId, time: time, isRetry: true,
+                       followUps: &followUps, delta: &delta)
+        try commit(record, followUps, delta, time: time)
+    }
+
+    // MARK: one attempt
+
+    enum Verdict {
+        case evaluated(Evaluation)
+        case failed(String)
+    }
+
+    /// Loads and evaluates the result object. An invalid key (one that
+    /// escapes the store) rejects the event; everything else is a verdict.
+    func evaluateObject(_ key: String, evaluationId: String) throws -> Verdict {
+        let data: Data
+        do {
+            data = try store.load(key: key)
+        } catch let error as ObjectStoreError {
+            if error.isPermanent { throw Stop.reject("evaluation '\(evaluationId)': \(error)") }
+            return .failed(error.description)
+        } catch {
+            return .failed("object '\(key)' cannot be loaded: \(error)")
+        }
+        do {
+            return .evaluated(try evaluator.evaluate(data))
+        } catch {
+            return .failed("object '\(key)' is corrupt: \(error)")
+        }
+    }
+
+    /// Runs attempt `n` and queues the follow-ups it decides.
+    func runAttempt(_ n: Int, record: inout EvaluationRecord, eventId: String, time: String, isRetry: Bool,
+                    followUps: inout FollowUps, delta: inout StatsDelta) throws {
+        let ids = (userId: record.userId, missionId: record.missionId, evaluationId: record.evaluationId)
+        let verdict = try evaluateObject(record.resultKey, evaluationId: record.evaluationId)
+        record.attempts = n
+        record.updatedAt = time
+        switch verdict {
+        case .evaluated(let result):
+            if isRetry {
+                try followUps.add("evaluation.retry.completed", topic: configuration.evaluationTopic, EvaluationRetryCompleted(
+                    userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,
+                    attempt: n, succeeded: true, score: result.score))
+                delta.retriesSucceeded += 1
+            }
+            try followUps.add("evaluation.completed", topic: configuration.completedTopic, EvaluationCompleted(
+                userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,
+                score: result.score, passed: result.passed, feedback: result.feedback))
+            try followUps.add("notification.requested", topic: configuration.notificationTopic, NotificationRequested(
+                userId: ids.userId, channel: "email", template: "evaluation.completed",
+                data: ["evaluationId": ids.evaluationId, "missionId": ids.missionId, "score": "\(result.score)",
+                       "passed": "\(result.passed)", "feedback": result.feedback]))
+            record.status = .completed
+            record.score = result.score
+            record.passed = result.passed
+            record.feedback = result.feedback
+            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: true, score: result.score, reason: nil))
+            delta.completion = (result.score, result.passed)
+            host.log(.info, "evaluation completed", ["evaluationId": ids.evaluationId, "attempt": "\(n)",
+                                                     "score": "\(result.score)", "passed": "\(result.passed)"])
+        case .failed(let reason):
+            if isRetry {
+                try followUps.add("evaluation.retry.completed", topic: configuration.evaluationTopic, EvaluationRetryCompleted(
+                    userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,
+                    attempt: n, succeeded: false, score: nil))
+            }
+            let retryable = n < configuration.maxAttempts
+            try followUps.add("evaluation.failed", topic: configuration.evaluationTopic, EvaluationFailed(
+                userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,
+                reason: reason, retryable: retryable, attempt: n))
+            delta.failedAttempts += 1
+            record.lastReason = reason
+            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: false, score: nil, reason: reason))
+            if retryable {
+                try followUps.add("evaluation.retry.requested", topic: configuration.evaluationTopic, EvaluationRetryRequested(
+                    userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,
+                    attempt: n + 1, reason: reason))
+                record.status = .retrying
+                delta.retriesRequested += 1
+            } else {
+                try followUps.add("notification.requested", topic: configuration.notificationTopic, NotificationRequested(
+                    userId: ids.userId, channel: "email", template: "evaluation.failed",
+                    data: ["evaluationId": ids.evaluationId, "missionId": ids.missionId, "reason": reason,
+                           "attempts": "\(n)"]))
+                record.status = .failed
+                delta.finalFailures += 1
+            }
+            host.log(retryable ? .info : .warning, retryable ? "evaluation attempt failed; retry requested" : "evaluation finally failed",
+                     ["evaluationId": ids.evaluationId, "attempt": "\(n)", "reason": reason])
+        }
+    }
+
+    // MARK: effects
+
+    /// Produces the follow-ups, then writes the record and both statistics
+    /// documents (one transaction in the daemon: all or nothing).
+    func commit(_ record: EvaluationRecord, _ followUps: FollowUps, _ delta: StatsDelta, time: String) throws {
+        for item in followUps.items {
+            do {
+                try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value)
+            } catch {
+                throw Stop.retry("producing \(item.type) to '\(item.topic)' failed: \(error)")
+            }
+        }
+        try saveDocument(Self.recordKey(record.evaluationId), record)
+        for key in [Self.statsKey(userId: record.userId), Self.globalStatsKey] {
+            var stats: EvaluationStats = try loadDocument(key) ?? EvaluationStats()
+            delta.apply(to: &stats, evaluationId: record.evaluationId, at: time)
+            try saveDocument(key, stats)
+        }
+    }
+
+    func loadRecord(_ evaluationId: String) throws -> EvaluationRecord? {
+        try loadDocument(Self.recordKey(evaluationId))
+    }
+
+    func loadDocument<T: Decodable>(_ key: String) throws -> T? {
+        let bytes: [UInt8]?
+        do { bytes = try host.state(key) } catch { throw Stop.retry("reading state '\(key)' failed: \(error)") }
+        guard let bytes else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw Stop.reject("state '\(key)' is not a valid \(T.self) document: \(error)")
+        }
+    }
+
+    func saveDocument<T: Encodable>(_ key: String, _ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = Array(try encoder.encode(value))
+        do { try host.setState(key, bytes) } catch { throw Stop.retry("writing state '\(key)' failed: \(error)") }
+    }
+
+    // MARK: validation helpers
+
+    func decode<P: Decodable>(_ event: Event) throws -> EventEnvelope<P> {
+        guard !event.id.isEmpty else { throw Stop.reject("\(event.name): the event has no id") }
+        do {
+            return try EventEnvelope<P>(event)
+        } catch {
+            throw Stop.reject("\(event.name): \(error)")
+        }
+    }
+
+    func requireNonEmpty(_ eventName: String, _ fields: KeyValuePairs<String, String>) throws {
+        for (name, value) in fields where value.isEmpty {
+            throw Stop.reject("\(eventName): field 'payload.\(name)' must not be empty")
+        }
+    }
+
+    func requireSubject<P>(_ envelope: EventEnvelope<P>, userId: String) throws {
+        if let subject = envelope.subject, subject != userId {
+            throw Stop.reject("\(envelope.eventType): subject '\(subject)' does not match payload.userId '\(userId)'")
+        }
+    }
+
+    // MARK: names
+
+    public static func evaluationID(missionId: String) -> String { "eval-\(missionId)" }
+    public static func recordKey(_ evaluationId: String) -> String { "evaluation/\(evaluationId)" }
+    public static func statsKey(userId: String) -> String { "stats/\(userId)" }
+    public static let globalStatsKey = "global/stats"
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// How a handler stops early.
+enum Stop: Error {
+    case reject(String)
+    case retry(String)
+}
+
+/// The follow-up events of one handled event, in order, with deterministic ids.
+struct FollowUps {
+    let event: Event
+    let occurredAt: Date
+    let userId: String
+    private(set) var items: [(type: String, topic: String, value: [UInt8])] = []
+
+    init(event: Event, occurredAt: Date, userId: String) {
+        self.event = event
+        self.occurredAt = occurredAt
+        self.userId = userId
+    }
+
+    mutating func add<P: Encodable>(_ type: String, topic: String, _ payload: P) throws {
+        let outgoing = OutgoingEvent(id: event.followUpID(items.count, plugin: AIEvaluationPlugin.name), type: type,
+                                     occurredAt: occurredAt, source: AIEvaluationPlugin.source, subject: userId,
+                                     payload: payload)
+        items.append((type, topic, try outgoing.encoded()))
+    }
+}
+
+@_cdecl("devtrip_eventd_plugin_v1")
+public func devtripEventdPluginV1() -> UnsafeRawPointer { PluginExport.register(AIEvaluationPlugin.self) }

@@ -1,0 +1,139 @@
+// One handler per consumed event.
+import EventdPluginSDK
+import Foundation
+
+extension MissionPlugin {
+    /// Initialises the user's progress, grants `default_missions`, records the
+    /// user's data directory, assigns `guide_mission` and sends
+    /// `mission.guide-assigned`. A second registration of the same user
+    /// changes nothing.
+    func userRegistered(_ source: UserEvent<UserRegistered>) throws(HandlingFailure) {
+        let payload = source.payload
+        let now = Timestamp.rfc3339(source.occurredAt)
+        try updateProgress(source) { progress throws(HandlingFailure) in
+            guard !progress.registered else {
+                host.log(.warning, "user registered again; progress unchanged", ["user_id": payload.userId, "event_id": source.id])
+                return
+            }
+            let directoryKey = Self.directoryKey(payload.userId)
+            let directory = try documents.load(DataDirectory.self, directoryKey)
+                ?? DataDirectory(userId: payload.userId, path: "\(settings.dataRoot)/\(payload.userId)/", createdAt: now)
+            let guide = settings.guideMission
+            if !guide.isEmpty {
+                try followUps.notify("mission.guide-assigned", [
+                    "missionId": guide,
+                    "displayName": payload.displayName,
+                    "access": (progress.access + settings.defaultMissions + [guide]).uniqued().joined(separator: ","),
+                    "directory": directory.path,
+                ], index: 0, after: source)
+            }
+            try documents.save(directory, directoryKey)
+            if !guide.isEmpty {
+                let key = Self.missionKey(payload.userId, guide)
+                var record = try documents.load(MissionRecord.self, key)
+                    ?? MissionRecord(userId: payload.userId, missionId: guide, status: MissionRecord.assigned)
+                record.assignedAt = record.assignedAt ?? now
+                try documents.save(record, key)
+                progress.guideMission = guide
+                if progress.missions[guide] == nil { progress.missions[guide] = record.status }
+            }
+            progress.registered = true
+            progress.registeredAt = now
+            progress.plan = payload.plan
+            progress.directory = directory.path
+            for mission in settings.defaultMissions + (guide.isEmpty ? [] : [guide]) { progress.grant(mission) }
+            host.log(.info, "mission progress initialised", ["user_id": payload.userId, "guide": guide,
+                                                             "access": progress.access.joined(separator: ",")])
+        }
+    }
+
+    /// Stores the result in the mission record, updates passed missions and
+    /// the achievement level, recommends (and grants) the next mission — on a
+    /// failure the same one again — and sends it all in `mission.result`.
+    func evaluationCompleted(_ source: UserEvent<EvaluationCompleted>) throws(HandlingFailure) {
+        let payload = source.payload
+        let now = Timestamp.rfc3339(source.occurredAt)
+        try updateProgress(source) { progress throws(HandlingFailure) in
+            let key = Self.missionKey(payload.userId, payload.missionId)
+            var record = try documents.load(MissionRecord.self, key)
+                ?? MissionRecord(userId: payload.userId, missionId: payload.missionId, status: MissionRecord.assigned)
+            if !record.evaluations.contains(where: { $0.eventId == source.id }) {
+                record.evaluations.append(EvaluationResult(eventId: source.id, evaluationId: payload.evaluationId,
+                                                           score: payload.score, passed: payload.passed,
+                                                           feedback: payload.feedback, evaluatedAt: now))
+            }
+            record.status = payload.passed ? "passed" : "failed"
+            record.passed = record.passed || payload.passed
+            record.bestScore = max(record.bestScore ?? payload.score, payload.score)
+
+            let previousLevel = progress.level
+            if payload.passed && !progress.passed.contains(payload.missionId) { progress.passed.append(payload.missionId) }
+            progress.missions[payload.missionId] = record.status
+            progress.level = settings.level(passedCount: progress.passed.count)
+            let next = settings.recommendation(after: payload.missionId, passed: payload.passed,
+                                               passedMissions: Set(progress.passed))
+            progress.recommendation = next.map { Recommendation(missionId: $0.missionId, reason: $0.reason,
+                                                                after: payload.missionId, at: now) }
+            if let next { progress.grant(next.missionId) }
+
+            try followUps.notify("mission.result", [
+                "missionId": payload.missionId,
+                "evaluationId": payload.evaluationId,
+                "score": String(payload.score),
+                "passed": String(payload.passed),
+                "feedback": payload.feedback,
+                "attempt": String(record.evaluations.count),
+                "bestScore": String(record.bestScore ?? payload.score),
+                "recommendedMission": next?.missionId ?? "",
+                "recommendation": next?.reason ?? "all-passed",
+                "passedCount": String(progress.passed.count),
+                "level": String(progress.level),
+                "levelUp": String(progress.level > previousLevel),
+            ], index: 0, after: source)
+            try documents.save(record, key)
+            host.log(.info, "evaluation recorded", ["user_id": payload.userId, "mission_id": payload.missionId,
+                                                    "passed": String(payload.passed), "level": String(progress.level),
+                                                    "recommended": next?.missionId ?? ""])
+        }
+    }
+
+    /// Activates the mission's environment, enables its websocket, makes the
+    /// mission startable and sends `mission.environment-ready`.
+    func resourceCreated(_ source: UserEvent<ResourceCreated>) throws(HandlingFailure) {
+        let payload = source.payload
+        let now = Timestamp.rfc3339(source.occurredAt)
+        try updateProgress(source) { progress throws(HandlingFailure) in
+            let key = Self.missionKey(payload.userId, payload.missionId)
+            var record = try documents.load(MissionRecord.self, key)
+                ?? MissionRecord(userId: payload.userId, missionId: payload.missionId, status: MissionRecord.startable)
+            if let old = record.environment, old.resourceId != payload.resourceId, old.active {
+                host.log(.info, "mission environment replaced", ["user_id": payload.userId, "mission_id": payload.missionId,
+                                                                 "old_resource_id": old.resourceId,
+                                                                 "resource_id": payload.resourceId])
+            }
+            if !progress.access.contains(payload.missionId) {
+                host.log(.warning, "environment created for a mission the user was not granted",
+                         ["user_id": payload.userId, "mission_id": payload.missionId])
+            }
+            let path = "\(settings.websocketPath)/\(payload.resourceId)"
+            record.environment = Environment(resourceId: payload.resourceId, active: true, activatedAt: now)
+            record.websocket = Websocket(enabled: true, path: path)
+            record.status = MissionRecord.startable
+            progress.missions[payload.missionId] = MissionRecord.startable
+            try followUps.notify("mission.environment-ready", [
+                "missionId": payload.missionId,
+                "resourceId": payload.resourceId,
+                "websocketPath": path,
+            ], index: 0, after: source)
+            try documents.save(record, key)
+        }
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,112 @@
+// Builders for incoming events and readers for what the plugin did.
+import EventdPluginSDK
+import EventdPluginTesting
+import Foundation
+@testable import Mission
+import Testing
+
+let userId = "u-1"
+let t0 = "2024-05-01T10:00:00Z"
+
+/// A JSON-envelope event as the daemon routes it.
+func event(_ name: String, id: String, at occurredAt: Any = t0, subject: String? = userId,
+           group: String? = nil, payload: [String: Any]) -> Event {
+    var envelope: [String: Any] = ["eventId": id, "eventType": name, "occurredAt": occurredAt,
+                                   "source": "test", "payload": payload]
+    if let subject { envelope["subject"] = subject }
+    let value = try! JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys])
+    return Event(topic: "test-events", key: Array(userId.utf8), value: Array(value), name: name, id: id,
+                 consumerGroup: group ?? MissionPlugin.subscriptions.first { $0.eventName == name }?.consumerGroup ?? "g")
+}
+
+/// An event whose value is `raw` as is.
+func rawEvent(_ name: String, id: String = "e-raw", value: String) -> Event {
+    Event(topic: "test-events", value: Array(value.utf8), name: name, id: id, consumerGroup: "g")
+}
+
+func registered(_ id: String = "e-reg", plan: String = "pro", at: String = t0) -> Event {
+    event("user.registered", id: id, at: at, payload: ["userId": userId, "email": "kim@example.com",
+                                                       "displayName": "Kim", "plan": plan])
+}
+
+func evaluated(_ id: String, mission: String = "intro-1", score: Any = 80, passed: Any = true, at: String = t0) -> Event {
+    event("evaluation.completed", id: id, at: at, payload: ["userId": userId, "missionId": mission,
+                                                            "evaluationId": "eval-\(mission)", "score": score,
+                                                            "passed": passed, "feedback": "clean solution"])
+}
+
+func resourceCreated(_ id: String, mission: String = "intro-1", resource: String = "r-1", at: String = t0) -> Event {
+    event("resource.created", id: id, at: at, payload: ["userId": userId, "missionId": mission, "resourceId": resource])
+}
+
+func loadedHost(_ settings: String = "{}") throws -> TestHost {
+    let host = TestHost()
+    try host.load(devtripEventdPluginV1(), settings: settings)
+    return host
+}
+
+extension TestHost {
+    func document<D: Decodable>(_ type: D.Type, _ key: String) throws -> D? {
+        guard let text = stateString(key) else { return nil }
+        return try JSONDecoder().decode(D.self, from: Data(text.utf8))
+    }
+
+    func progress(_ user: String = userId) throws -> MissionProgress? { try document(MissionProgress.self, "progress/\(user)") }
+    func mission(_ missionId: String, user: String = userId) throws -> MissionRecord? {
+        try document(MissionRecord.self, "mission/\(user)/\(missionId)")
+    }
+    func directory(_ user: String = userId) throws -> DataDirectory? { try document(DataDirectory.self, "directory/\(user)") }
+
+    var keys: [String] { state.keys.map { String(decoding: $0, as: UTF8.self) }.sorted() }
+}
+
+/// A produced record, its envelope parsed.
+struct Produced {
+    let topic: String
+    let key: String?
+    let envelope: [String: Any]
+    var payload: [String: Any] { envelope["payload"] as? [String: Any] ?? [:] }
+    var eventId: String? { envelope["eventId"] as? String }
+    var eventType: String? { envelope["eventType"] as? String }
+    var data: [String: String] { payload["data"] as? [String: String] ?? [:] }
+
+    init(_ record: ProducedEvent) throws {
+        topic = record.topic
+        key = record.key.map { String(decoding: $0, as: UTF8.self) }
+        envelope = try #require(try JSONSerialization.jsonObject(with: Data(record.value ?? [])) as? [String: Any])
+    }
+}
+
+func produced(_ host: TestHost) throws -> [Produced] { try host.produced.map(Produced.init) }
+
+/// Checks the envelope fields every follow-up carries.
+func expectFollowUp(_ out: Produced, of source: Event, index: Int, type: String, topic: String,
+                    occurredAt: String = "2024-05-01T10:00:00.000Z", sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(out.topic == topic, sourceLocation: sourceLocation)
+    #expect(out.key == userId, sourceLocation: sourceLocation)
+    #expect(out.eventId == source.followUpID(index, plugin: "mission"), sourceLocation: sourceLocation)
+    #expect(out.eventType == type, sourceLocation: sourceLocation)
+    #expect(out.envelope["source"] as? String == "mission-service", sourceLocation: sourceLocation)
+    #expect(out.envelope["subject"] as? String == userId, sourceLocation: sourceLocation)
+    #expect(out.envelope["occurredAt"] as? String == occurredAt, sourceLocation: sourceLocation)
+}
+
+func expectNotification(_ out: Produced, of source: Event, index: Int, template: String, data: [String: String],
+                        topic: String = "notification-events", occurredAt: String = "2024-05-01T10:00:00.000Z",
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    expectFollowUp(out, of: source, index: index, type: "notification.requested", topic: topic, occurredAt: occurredAt,
+                   sourceLocation: sourceLocation)
+    #expect(out.payload["userId"] as? String == userId, sourceLocation: sourceLocation)
+    #expect(out.payload["channel"] as? String == "email", sourceLocation: sourceLocation)
+    #expect(out.payload["template"] as? String == template, sourceLocation: sourceLocation)
+    #expect(out.data == data, sourceLocation: sourceLocation)
+}
+
+/// A payload as a test argument (parameterized tests need `Sendable` arguments).
+struct Payload: @unchecked Sendable, ExpressibleByDictionaryLiteral, CustomTestStringConvertible {
+    let fields: [String: Any]
+    init(dictionaryLiteral elements: (String, Any)...) { fields = Dictionary(uniqueKeysWithValues: elements) }
+    var testDescription: String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,121 @@
+// Builders for incoming events and readers for what the plugin did.
+import EventdPluginSDK
+import EventdPluginTesting
+import Foundation
+@testable import Payment
+import Testing
+
+let userId = "u-1"
+let t0 = "2024-05-01T10:00:00Z"
+
+/// A JSON-envelope event as the daemon routes it.
+func event(_ name: String, id: String, at occurredAt: Any = t0, subject: String? = userId,
+           group: String? = nil, payload: [String: Any]) -> Event {
+    var envelope: [String: Any] = ["eventId": id, "eventType": name, "occurredAt": occurredAt,
+                                   "source": "test", "payload": payload]
+    if let subject { envelope["subject"] = subject }
+    let value = try! JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys])
+    return Event(topic: "test-events", key: Array(userId.utf8), value: Array(value), name: name, id: id,
+                 consumerGroup: group ?? PaymentPlugin.subscriptions.first { $0.eventName == name }?.consumerGroup ?? "g")
+}
+
+/// An event whose value is `raw` as is.
+func rawEvent(_ name: String, id: String = "e-raw", value: String) -> Event {
+    Event(topic: "test-events", value: Array(value.utf8), name: name, id: id, consumerGroup: "g")
+}
+
+func registered(_ id: String = "e-reg", plan: String = "pro", at: String = t0) -> Event {
+    event("user.registered", id: id, at: at, payload: ["userId": userId, "email": "kim@example.com",
+                                                       "displayName": "Kim", "plan": plan])
+}
+
+func login(_ id: String, at: String, session: String = "s-1") -> Event {
+    event("user.login", id: id, at: at, payload: ["userId": userId, "sessionId": session, "ip": "10.0.0.1"])
+}
+
+func started(_ id: String, mission: String = "m-1", cost: Any = 2, at: String = t0) -> Event {
+    event("mission.started", id: id, at: at, payload: ["userId": userId, "missionId": mission, "ticketCost": cost])
+}
+
+func completed(_ id: String, mission: String = "m-1", duration: Any = 600, at: String = t0) -> Event {
+    event("mission.completed", id: id, at: at, payload: ["userId": userId, "missionId": mission,
+                                                         "resultKey": "results/u-1/\(mission).json",
+                                                         "durationSeconds": duration])
+}
+
+func evaluated(_ id: String, mission: String = "m-1", score: Any = 80, passed: Any = true, at: String = t0) -> Event {
+    event("evaluation.completed", id: id, at: at, payload: ["userId": userId, "missionId": mission,
+                                                            "evaluationId": "eval-\(mission)", "score": score,
+                                                            "passed": passed, "feedback": "good"])
+}
+
+func loadedHost(_ settings: String = "{}") throws -> TestHost {
+    let host = TestHost()
+    try host.load(devtripEventdPluginV1(), settings: settings)
+    return host
+}
+
+extension TestHost {
+    func wallet(_ user: String = userId) throws -> Wallet? {
+        guard let text = stateString("wallet/\(user)") else { return nil }
+        return try JSONDecoder().decode(Wallet.self, from: Data(text.utf8))
+    }
+
+    /// Stores a wallet as the plugin would have.
+    func put(_ wallet: Wallet) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        state[Array("wallet/\(wallet.userId)".utf8)] = Array(try encoder.encode(wallet))
+    }
+}
+
+/// A produced record, its envelope parsed.
+struct Produced {
+    let topic: String
+    let key: String?
+    let envelope: [String: Any]
+    var payload: [String: Any] { envelope["payload"] as? [String: Any] ?? [:] }
+    var eventId: String? { envelope["eventId"] as? String }
+    var eventType: String? { envelope["eventType"] as? String }
+    var data: [String: String] { payload["data"] as? [String: String] ?? [:] }
+
+    init(_ record: ProducedEvent) throws {
+        topic = record.topic
+        key = record.key.map { String(decoding: $0, as: UTF8.self) }
+        envelope = try #require(try JSONSerialization.jsonObject(with: Data(record.value ?? [])) as? [String: Any])
+    }
+}
+
+func produced(_ host: TestHost) throws -> [Produced] { try host.produced.map(Produced.init) }
+
+/// Checks the envelope fields every follow-up carries.
+func expectFollowUp(_ out: Produced, of source: Event, index: Int, type: String, topic: String,
+                    occurredAt: String = "2024-05-01T10:00:00.000Z", sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(out.topic == topic, sourceLocation: sourceLocation)
+    #expect(out.key == userId, sourceLocation: sourceLocation)
+    #expect(out.eventId == source.followUpID(index, plugin: "payment"), sourceLocation: sourceLocation)
+    #expect(out.eventType == type, sourceLocation: sourceLocation)
+    #expect(out.envelope["source"] as? String == "payment-service", sourceLocation: sourceLocation)
+    #expect(out.envelope["subject"] as? String == userId, sourceLocation: sourceLocation)
+    #expect(out.envelope["occurredAt"] as? String == occurredAt, sourceLocation: sourceLocation)
+}
+
+func expectNotification(_ out: Produced, of source: Event, index: Int, template: String, data: [String: String],
+                        topic: String = "notification-events", occurredAt: String = "2024-05-01T10:00:00.000Z",
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    expectFollowUp(out, of: source, index: index, type: "notification.requested", topic: topic, occurredAt: occurredAt,
+                   sourceLocation: sourceLocation)
+    #expect(out.payload["userId"] as? String == userId, sourceLocation: sourceLocation)
+    #expect(out.payload["channel"] as? String == "email", sourceLocation: sourceLocation)
+    #expect(out.payload["template"] as? String == template, sourceLocation: sourceLocation)
+    #expect(out.data == data, sourceLocation: sourceLocation)
+}
+
+/// A payload as a test argument (parameterized tests need `Sendable` arguments).
+struct Payload: @unchecked Sendable, ExpressibleByDictionaryLiteral, CustomTestStringConvertible {
+    let fields: [String: Any]
+    init(dictionaryLiteral elements: (String, Any)...) { fields = Dictionary(uniqueKeysWithValues: elements) }
+    var testDescription: String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+}
