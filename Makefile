@@ -13,7 +13,7 @@ PLUGINS := $(filter-out sdk,$(notdir $(patsubst %/Package.swift,%,$(wildcard plu
 
 DOCS := $(CURDIR)/.build-docs
 
-.PHONY: all build deps plugins fixtures docs run test test-unit test-plugins clean
+.PHONY: all build deps plugins fixtures docs run test test-unit test-plugins soak clean
 
 all: build plugins
 
@@ -75,6 +75,11 @@ test-unit: build plugins fixtures docs
 	  $(SWIFT) test
 
 test: deps test-plugins test-unit
+
+# The full-size kill -9 soak (make test runs a 4,000-event variant): about 3 minutes.
+soak: deps build plugins fixtures
+	EVENTD_SOAK_EVENTS=20000 EVENTD_SOAK_KILLS=5 EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_PLUGIN_STAGE=$(STAGE) \
+	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd $(SWIFT) test --filter killMinusNineSoak
 
 clean:
 	rm -rf .build .build-plugins .build-run .build-docs plugins/*/.build Tests/Fixtures/plugins/.build
