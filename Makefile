@@ -37,6 +37,9 @@ fixtures:
 	@mkdir -p $(FIXTURES)
 	$(SWIFT) build --package-path Tests/Fixtures/plugins
 	@cp Tests/Fixtures/plugins/.build/debug/libfixture-*.so $(FIXTURES)/
+	@# The payment plugin as the catalog has it today (only mission.started), to ship its ⚠️ handlers by reload.
+	$(SWIFT) build --package-path plugins/payment --scratch-path $(FIXTURES)/payment-baseline-build -Xswiftc -DPAYMENT_CATALOG_BASELINE >/dev/null
+	@cp $(FIXTURES)/payment-baseline-build/debug/libpayment.so $(FIXTURES)/libpayment-0.9.0.so.variant
 	@# A mock cluster in its own process: a broker that outlives a daemon killed with SIGKILL.
 	cc -O2 -Wall -o $(FIXTURES)/mockbroker Benchmarks/mockbroker/mockbroker.c $$(pkg-config --cflags --libs rdkafka) -ldl
 	@# Five real rebuilds of the echo plugin with other version strings, for the reload tests

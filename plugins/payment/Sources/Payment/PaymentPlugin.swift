@@ -7,9 +7,18 @@ import Foundation
 /// missions, and publishes `payment.ticket-balance-low` and notifications.
 public final class PaymentPlugin: EventPlugin {
     public static let name = "payment"
-    public static let version = "1.0.0"
     public static let service = "payment-service"
     public static let transactional = true
+    #if PAYMENT_CATALOG_BASELINE
+    // Built with -DPAYMENT_CATALOG_BASELINE: the service as the catalog describes it
+    // today, with only mission.started implemented. The daemon's tests ship the ⚠️
+    // handlers to a running daemon by reloading this build with the full one.
+    public static let version = "0.9.0"
+    public static let subscriptions = [
+        Subscription("mission.started", group: "payment-service-mission-group"),
+    ]
+    #else
+    public static let version = "1.0.0"
     public static let subscriptions = [
         Subscription("user.registered", group: "payment-service-user-group"),
         Subscription("user.login", group: "payment-service-auth-group"),
@@ -17,6 +26,7 @@ public final class PaymentPlugin: EventPlugin {
         Subscription("mission.completed", group: "payment-service-mission-group"),
         Subscription("evaluation.completed", group: "payment-service-evaluation-group"),
     ]
+    #endif
 
     let host: PluginHost
     let settings: PaymentSettings

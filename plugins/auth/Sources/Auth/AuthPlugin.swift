@@ -1,0 +1,147 @@
+// The Authentication Service's consumer rows of the event catalog (section 2):
+// account status, roles and permissions from payment events, mission session
+// security from mission and resource events, evaluation statistics.
+import EventdPluginSDK
+import Foundation
+
+/// The `[settings]` of plugins.d/auth.toml.
+struct AuthSettings: Sendable {
+    var notificationTopic = "notification-events"
+    var adminRecipient = "security-admins"
+    var suspendAfterFailures = 3
+    var maxPausesPerHour = 5
+    var pauseWindowSeconds = 3600
+    var longPauseSeconds = 1800
+    var restrictAfterProvisioningFailures = 3
+    var restrictionSeconds = 3600
+    var supportFlagAfterFailures = 3
+    var auditLogSize = 50
+    var historySize = 20
+    var permissions = PermissionTable(table: PermissionTable.defaults)
+
+    static let keys: Set<String> = [
+        "notification_topic", "admin_recipient", "suspend_after_failures", "max_pauses_per_hour", "pause_window_seconds",
+        "long_pause_seconds", "restrict_after_provisioning_failures", "restriction_seconds", "support_flag_after_failures",
+        "audit_log_size", "history_size", "permissions_basic", "permissions_pro", "permissions_premium",
+    ]
+
+    init() {}
+
+    init(_ settings: PluginSettings) throws {
+        try settings.requireOnly(Self.keys)
+        notificationTopic = try settings.nonEmptyString("notification_topic", default: notificationTopic)
+        adminRecipient = try settings.nonEmptyString("admin_recipient", default: adminRecipient)
+        suspendAfterFailures = try settings.int("suspend_after_failures", default: suspendAfterFailures, minimum: 1)
+        maxPausesPerHour = try settings.int("max_pauses_per_hour", default: maxPausesPerHour, minimum: 1)
+        pauseWindowSeconds = try settings.int("pause_window_seconds", default: pauseWindowSeconds, minimum: 1)
+        longPauseSeconds = try settings.int("long_pause_seconds", default: longPauseSeconds, minimum: 1)
+        restrictAfterProvisioningFailures = try settings.int("restrict_after_provisioning_failures",
+                                                             default: restrictAfterProvisioningFailures, minimum: 1)
+        restrictionSeconds = try settings.int("restriction_seconds", default: restrictionSeconds, minimum: 1)
+        supportFlagAfterFailures = try settings.int("support_flag_after_failures", default: supportFlagAfterFailures, minimum: 1)
+        auditLogSize = try settings.int("audit_log_size", default: auditLogSize, minimum: 1)
+        historySize = try settings.int("history_size", default: historySize, minimum: 1)
+        for plan in Plan.allCases {
+            if let list = try settings.strings("permissions_\(plan.rawValue)") { permissions.table[plan] = list }
+        }
+    }
+}
+
+public final class AuthPlugin: EventPlugin {
+    public static let name = "auth"
+    public static let version = "1.0.0"
+    public static let transactional = true
+    /// The `source` of every event this plugin produces.
+    public static let source = "auth-service"
+
+    public static let paymentGroup = "auth-service-payment-group"
+    public static let missionGroup = "auth-service-mission-group"
+    public static let evaluationGroup = "auth-service-evaluation-group"
+
+    public static let subscriptions = [
+        Subscription("payment.subscription-renewal-failed", group: paymentGroup),
+        Subscription("payment.subscription-changed", group: paymentGroup),
+        Subscription("payment.ticket-balance-low", group: paymentGroup),
+        Subscription("mission.paused", group: missionGroup),
+        Subscription("mission.resumed", group: missionGroup),
+        Subscription("resource.provisioning.failed", group: missionGroup),
+        Subscription("resource.cleanup.completed", group: missionGroup),
+        Subscription("evaluation.started", group: evaluationGroup),
+        Subscription("evaluation.failed", group: evaluationGroup),
+        Subscription("evaluation.retry.requested", group: evaluationGroup),
+        Subscription("evaluation.retry.completed", group: evaluationGroup),
+    ]
+
+    let host: PluginHost
+    let settings: AuthSettings
+    let store: Store
+
+    public init(host: PluginHost, settings: PluginSettings) throws {
+        self.host = host
+        self.settings = try AuthSettings(settings)
+        store = Store(host: host)
+    }
+
+    public func handle(_ event: Event) -> Outcome {
+        do {
+            switch event.name {
+            case "payment.subscription-renewal-failed": try renewalFailed(Incoming(event, as: RenewalFailed.self))
+            case "payment.subscription-changed": try subscriptionChanged(Incoming(event, as: SubscriptionChanged.self))
+            case "payment.ticket-balance-low": try ticketBalanceLow(Incoming(event, as: TicketBalanceLow.self))
+            case "mission.paused": try missionPaused(Incoming(event, as: MissionSessionEvent.self))
+            case "mission.resumed": try missionResumed(Incoming(event, as: MissionSessionEvent.self))
+            case "resource.provisioning.failed": try provisioningFailed(Incoming(event, as: ProvisioningFailed.self))
+            case "resource.cleanup.completed": try cleanupCompleted(Incoming(event, as: CleanupCompleted.self))
+            case "evaluation.started": try evaluationStarted(Incoming(event, as: EvaluationStarted.self))
+            case "evaluation.failed": try evaluationFailed(Incoming(event, as: EvaluationFailed.self))
+            case "evaluation.retry.requested": try retryRequested(Incoming(event, as: RetryRequested.self))
+            case "evaluation.retry.completed": try retryCompleted(Incoming(event, as: RetryCompleted.self))
+            default: return .reject("auth does not handle event '\(event.name)'")
+            }
+            return .ok
+        } catch let error as EventDecodingError {
+            return .reject("\(event.name): \(error.description)")
+        } catch let error as Rejection {
+            return .reject("\(event.name): \(error.description)")
+        } catch let error as StateError {
+            return .reject("\(event.name): \(error.description)")
+        } catch {
+            // The host could not read, write or produce: transient.
+            return .retry("\(event.name): \(error)")
+        }
+    }
+
+    // MARK: shared effects
+
+    func followUps<P>(_ incoming: Incoming<P>) -> FollowUps {
+        FollowUps(incoming, host: host, plugin: Self.name, source: Self.source)
+    }
+
+    /// A mail to the user (`security.*`, `marketing.*`).
+    func notifyUser<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
+        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
+                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+    }
+
+    /// An alert to the administrators (`admin.*`), about this user.
+    func alertAdmins<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
+        var data = data
+        data["recipient"] = settings.adminRecipient
+        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
+                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+    }
+
+    /// Appends entries to the user's bounded security log of `stream`.
+    func audit<P>(_ incoming: Incoming<P>, _ stream: AuditStream, _ entries: [(action: String, detail: [String: String])]) throws {
+        let key = Keys.audit(incoming.userId, stream)
+        var log = try store.load(AuditLog.self, key) ?? AuditLog(entries: [])
+        for entry in entries {
+            appendBounded(&log.entries, AuditEntry(at: incoming.at, eventId: incoming.eventId, event: incoming.event.name,
+                                                   action: entry.action, detail: entry.detail), limit: settings.auditLogSize)
+        }
+        try store.save(key, log)
+    }
+}
+
+@_cdecl("devtrip_eventd_plugin_v1")
+public func devtripEventdPluginV1() -> UnsafeRawPointer { PluginExport.register(AuthPlugin.self) }

@@ -1,0 +1,179 @@
+// The user plugin's state documents (JSON through the host's store).
+//
+// Each document is written by the handlers of one event stream only, because
+// one user's events are ordered within a topic partition but not across topics:
+//   profile/<userId>        auth-events            (user.registered)
+//   settings/<userId>       auth-events            (user.registered)
+//   billing/<userId>        payment-events         (renewal failed, ticket balance low)
+//   subscription/<userId>   payment-events or subscription-events (the plan change, whichever copy comes first)
+//   activity/<userId>       mission.completed
+//   achievements/<userId>   evaluation.completed
+// Where a handler needs another stream's facts it reads them and never writes them.
+import Foundation
+
+enum Keys {
+    static func profile(_ user: String) -> String { "profile/\(user)" }
+    static func settings(_ user: String) -> String { "settings/\(user)" }
+    static func billing(_ user: String) -> String { "billing/\(user)" }
+    static func subscription(_ user: String) -> String { "subscription/\(user)" }
+    static func activity(_ user: String) -> String { "activity/\(user)" }
+    static func achievements(_ user: String) -> String { "achievements/\(user)" }
+}
+
+// MARK: profile/<userId>, settings/<userId>
+
+struct Profile: Codable, Equatable {
+    var userId: String
+    var email: String
+    var displayName: String
+    /// The plan at registration; plan changes are cached in `subscription/<userId>`.
+    var plan: Plan
+    var registeredAt: Date
+    var systemPermissions: [String]
+    var onboarding: Onboarding
+}
+
+struct Onboarding: Codable, Equatable {
+    /// `started`; later steps belong to the onboarding flow itself.
+    var status: String
+    var step: String
+    var startedAt: Date
+}
+
+struct UserSettings: Codable, Equatable {
+    var userId: String
+    var values: [String: String]
+    var updatedAt: Date
+}
+
+// MARK: billing/<userId>
+
+struct Billing: Codable, Equatable {
+    var userId: String
+    /// Failure state as of `lastFailureAt`; a later plan change clears it
+    /// (`subscription/<userId>.paymentStateClearedAt`).
+    var paymentFailed: Bool
+    var serviceRestricted: Bool
+    var consecutiveFailures: Int
+    /// The plan change the consecutive count runs from (nil: none seen).
+    var countedSince: Date?
+    var totalFailures: Int
+    /// Failures that predate the latest plan change and arrived after it.
+    var supersededFailures: Int
+    var lastFailureAt: Date?
+    var serviceRestrictedAt: Date?
+    var failures: [PaymentFailure]
+    var ticketBalanceLow: Bool
+    var ticketBalance: Int?
+    var ticketThreshold: Int?
+    var ticketBalanceLowAt: Date?
+    var lowBalanceWarnings: Int
+    var autoChargeGuideSentAt: Date?
+
+    init(userId: String) {
+        self.userId = userId
+        paymentFailed = false
+        serviceRestricted = false
+        consecutiveFailures = 0
+        totalFailures = 0
+        supersededFailures = 0
+        failures = []
+        ticketBalanceLow = false
+        lowBalanceWarnings = 0
+    }
+}
+
+struct PaymentFailure: Codable, Equatable {
+    var at: Date
+    var subscriptionId: String
+    var plan: Plan
+    var amount: Int
+    var reason: String
+}
+
+// MARK: subscription/<userId>
+
+struct SubscriptionCache: Codable, Equatable {
+    var userId: String
+    var plan: Plan
+    var previousPlan: Plan
+    var subscriptionId: String
+    var changedAt: Date
+    var changes: Int
+    var paymentStateClearedAt: Date?
+    var history: [PlanChange]
+}
+
+struct PlanChange: Codable, Equatable {
+    var at: Date
+    var fromPlan: Plan
+    var toPlan: Plan
+    var direction: PlanDirection
+    var refundAmount: Int?
+}
+
+// MARK: activity/<userId>
+
+struct Activity: Codable, Equatable {
+    var userId: String
+    var missionsCompleted: Int
+    var totalDurationSeconds: Int
+    var averageDurationSeconds: Int
+    var lastMissionId: String?
+    var lastCompletedAt: Date?
+    /// The last day (in `streak_utc_offset_minutes`) with a completion, `yyyy-MM-dd`.
+    var lastActiveDay: String?
+    var activeDays: Int
+    var currentStreak: Int
+    var longestStreak: Int
+    /// The most recent missions counted, so a completion re-published under a new event id counts once.
+    var recentMissionIds: [String]
+
+    init(userId: String) {
+        self.userId = userId
+        missionsCompleted = 0
+        totalDurationSeconds = 0
+        averageDurationSeconds = 0
+        activeDays = 0
+        currentStreak = 0
+        longestStreak = 0
+        recentMissionIds = []
+    }
+}
+
+// MARK: achievements/<userId>
+
+struct Achievements: Codable, Equatable {
+    var userId: String
+    var evaluations: Int
+    var passes: Int
+    var fails: Int
+    var perfectScores: Int
+    var totalScore: Int
+    var averageScore: Int
+    var bestScore: Int?
+    var lastScore: Int?
+    var unlocked: [Achievement]
+    /// The most recent evaluations counted, so one re-published under a new event id counts once.
+    var recentEvaluationIds: [String]
+
+    init(userId: String) {
+        self.userId = userId
+        evaluations = 0
+        passes = 0
+        fails = 0
+        perfectScores = 0
+        totalScore = 0
+        averageScore = 0
+        unlocked = []
+        recentEvaluationIds = []
+    }
+}
+
+struct Achievement: Codable, Equatable {
+    var id: String
+    var unlockedAt: Date
+    var evaluationId: String
+    var missionId: String
+    var score: Int
+}
