@@ -69,7 +69,6 @@ final class DaemonMetrics: @unchecked Sendable {
         for (outcome, count) in c.deadLetteredBy where count > 0 {
             counter("events_dead_lettered_total", [("group", group), ("topic", topic), ("outcome", outcome)]).increment(by: count)
         }
-        if c.redelivered > 0 { counter("events_redelivered_total", [("group", group), ("topic", topic)]).increment(by: c.redelivered) }
         for stats in result.handlers.values {
             let dims = [("group", group), ("plugin", stats.plugin.name), ("event", stats.event)]
             if stats.handled > 0 { counter("events_handled_total", dims).increment(by: stats.handled) }
@@ -85,6 +84,10 @@ final class DaemonMetrics: @unchecked Sendable {
                 latency.recordNanoseconds(sample.components.seconds * 1_000_000_000 + sample.components.attoseconds / 1_000_000_000)
             }
         }
+    }
+
+    func redelivered(group: String, topic: String, count: Int) {
+        counter("events_redelivered_total", [("group", group), ("topic", topic)]).increment(by: count)
     }
 
     func rebalance(group: String) { counter("rebalances_total", [("group", group)]).increment() }

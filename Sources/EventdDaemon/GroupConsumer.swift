@@ -164,8 +164,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             var total = GroupCounters()
             for (index, tp) in order.enumerated() {
                 var result = results[index]
-                if result.deliveryFailure != nil { result.counters.redelivered = buckets[tp]!.count }
-                metrics.record(group: group, topic: tp.topic, result)
+                if result.deliveryFailure != nil {
+                    result.counters.redelivered = buckets[tp]!.count
+                    metrics.redelivered(group: group, topic: tp.topic, count: result.counters.redelivered)
+                }
                 total.add(result.counters)
                 if let failure = result.deliveryFailure {
                     // A follow-up or dead letter was not acknowledged: nothing of
@@ -299,24 +301,28 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var result = BucketResult()
         var scratch = EventScratch()
         defer { scratch.free() }
+        // A bucket is one partition, so one topic: look it up once.
+        let topic = routes.topic(batch[indices[0]].topicBytes)
         followUps.withTracker(tracker) {
             for i in indices {
                 result.counters.consumed += 1
-                dispatch(batch[i], routes: routes, scratch: &scratch, tracker: tracker, result: &result)
+                dispatch(batch[i], topic: topic, routes: routes, scratch: &scratch, tracker: tracker, result: &result)
             }
         }
+        // Metrics are recorded here, in parallel across partitions, not on the polling thread.
+        metrics.record(group: group, topic: batch[indices[0]].topic, result)
         return result
     }
 
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
-    private func dispatch(_ record: KafkaRecord, routes: RouteTable<PluginInstance>, scratch: inout EventScratch,
+    private func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, scratch: inout EventScratch,
                           tracker: DeliveryTracker, result: inout BucketResult) {
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
                                           attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
             return
         }
-        guard let topic = routes.topic(record.topicBytes) else {
+        guard let topic else {
             result.counters.skipped += 1
             return
         }
