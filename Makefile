@@ -77,7 +77,7 @@ test-unit: build plugins fixtures docs
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
 	  $(SWIFT) test
 
-test: deps test-plugins test-unit
+test: deps test-plugins test-unit test-system
 
 # The full-size kill -9 soak (make test runs a 4,000-event variant): about 3 minutes.
 soak: deps build plugins fixtures
