@@ -37,7 +37,8 @@ FAILED=0
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 step_end() { [ -z "$STEP" ] || echo "   ($(elapsed "$STEP_T0") s)"; }
 step() { step_end; STEP="$*"; STEP_T0=$(date +%s.%N); echo "== $STEP"; }
-ok() { echo "   ok: $*"; }
+OK_COUNT=0
+ok() { OK_COUNT=$((OK_COUNT + 1)); echo "   ok: $*"; }
 # check_failed WHAT: a failed check that later steps do not depend on; the run
 # goes on and fails at the end, so one run shows every broken behaviour.
 FAILED_CHECKS=()
@@ -336,6 +337,8 @@ if [ "${#FAILED_CHECKS[@]}" -gt 0 ]; then
     FAILED=1
     printf 'FAILED: %s\n' "${FAILED_CHECKS[@]}" >&2
     echo "system test FAILED (${#FAILED_CHECKS[@]} check(s)) in $(elapsed "$T0") s" >&2
+    echo "system: $OK_COUNT passed, ${#FAILED_CHECKS[@]} failed"
     exit 1
 fi
 echo "system test passed in $(elapsed "$T0") s"
+echo "system: $OK_COUNT passed, 0 failed"
