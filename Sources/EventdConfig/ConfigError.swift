@@ -14,17 +14,17 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// Finds the line of a table or key in TOML text, for error messages
 /// (TOMLKit reports positions only for syntax errors).
-struct LineLocator {
+public struct LineLocator {
     let lines: [Substring]
 
-    init(_ text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+    public init(_ text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
 
     private static func normalize<S: StringProtocol>(_ s: S) -> String {
         String(s.filter { $0 != " " && $0 != "\"" && $0 != "'" && $0 != "\t" })
     }
 
     /// The 1-based line of the header `[path]`, or nil.
-    func table(_ path: [String]) -> Int? {
+    public func table(_ path: [String]) -> Int? {
         guard !path.isEmpty else { return 1 }
         let wanted = "[" + path.joined(separator: ".") + "]"
         for (i, line) in lines.enumerated() {
@@ -37,7 +37,7 @@ struct LineLocator {
     }
 
     /// The 1-based line of `key` inside table `path`, else the table's line, else 1.
-    func key(_ key: String, in path: [String]) -> Int {
+    public func key(_ key: String, in path: [String]) -> Int {
         // The header's 1-based line number is the 0-based index of the line after it.
         let start = table(path) ?? 0
         for i in start..<lines.count {
