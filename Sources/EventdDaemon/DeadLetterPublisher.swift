@@ -11,6 +11,9 @@ enum DeadLetterOutcome: String {
     case unknownEvent = "unknown-event"
     case oversized
     case handlerCrashed = "handler-crashed"  // the daemon died twice while the plugin held it
+    case missingField = "missing-field"      // no event id, event type or occurrence time
+    case duplicateID = "duplicate-id"        // an event id seen earlier in the same batch of the same partition
+    case invalidHeader = "invalid-header"    // a header value that is not UTF-8
 }
 
 struct DeadLetter {
