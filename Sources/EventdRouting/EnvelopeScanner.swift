@@ -10,7 +10,18 @@ public struct EnvelopeFields: Sendable, Equatable {
     /// True when one of the found strings contains a backslash escape, so the
     /// raw bytes are not the decoded text.
     public var hasEscapes: Bool = false
+    /// Envelope members present with a value that is not a string (their range is nil).
+    public var notStrings: Field = []
     public init() {}
+
+    /// The envelope members the scanner looks for.
+    public struct Field: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let eventType = Field(rawValue: 1)
+        public static let eventId = Field(rawValue: 2)
+        public static let occurredAt = Field(rawValue: 4)
+    }
 }
 
 /// Why a value is not a JSON object.
@@ -46,12 +57,18 @@ public enum EnvelopeScanner {
                     let (value, escaped) = try cursor.string()
                     if escaped { fields.hasEscapes = true }
                     switch which {
-                    case 1: fields.eventType = value
-                    case 2: fields.eventId = value
-                    default: fields.occurredAt = value
+                    case 1: fields.eventType = value; fields.notStrings.remove(.eventType)
+                    case 2: fields.eventId = value; fields.notStrings.remove(.eventId)
+                    default: fields.occurredAt = value; fields.notStrings.remove(.occurredAt)
                     }
                 } else {
                     try cursor.value(depth: 1)
+                    switch which {
+                    case 0: break
+                    case 1: fields.eventType = nil; fields.notStrings.insert(.eventType)
+                    case 2: fields.eventId = nil; fields.notStrings.insert(.eventId)
+                    default: fields.occurredAt = nil; fields.notStrings.insert(.occurredAt)
+                    }
                 }
                 cursor.skipSpace()
                 let c = cursor.peek()
@@ -99,6 +116,79 @@ public enum EnvelopeScanner {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension EnvelopeScanner {
+    /// Whether `bytes` look like an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`,
+    /// an optional fraction, then `Z` or `±HH:MM` (`t` and `z` may be lower case).
+    /// Checks the shape and each field's range, not the calendar (February 29th
+    /// passes in any year): this runs per event, where a date parser costs too much.
+    public static func isTimestamp(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard n >= 20 else { return false }
+        // Negative when either byte is not a digit.
+        func number(_ i: Int) -> Int {
+            let (high, low) = (bytes[i] &- 0x30, bytes[i + 1] &- 0x30)
+            return high < 10 && low < 10 ? Int(high) * 10 + Int(low) : -1
+        }
+        let month = number(5)
+        guard number(0) >= 0, number(2) >= 0, bytes[4] == UInt8(ascii: "-"),
+              (1...12).contains(month), bytes[7] == UInt8(ascii: "-"),
+              (1...(month == 2 ? 29 : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31)).contains(number(8)),
+              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              (0...23).contains(number(11)), bytes[13] == UInt8(ascii: ":"),
+              (0...59).contains(number(14)), bytes[16] == UInt8(ascii: ":"),
+              (0...60).contains(number(17)) else { return false }
+        var i = 19
+        if bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < n, bytes[i] &- 0x30 < 10 { i += 1 }
+            guard i > start, i < n else { return false }
+        }
+        switch bytes[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            return i + 1 == n
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            return i + 6 == n && (0...23).contains(number(i + 1)) && bytes[i + 3] == UInt8(ascii: ":")
+                && (0...59).contains(number(i + 4))
+        default:
+            return false
+        }
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (RFC 3629: no overlong forms, no
+    /// surrogates, nothing past U+10FFFF). ASCII is checked eight bytes at a time.
+    public static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var i = 0
+        while i < count {
+            while i + 8 <= count, base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < count else { return true }
+            let lead = base.load(fromByteOffset: i, as: UInt8.self)
+            if lead < 0x80 { i += 1; continue }
+            // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
+            let length: Int
+            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F
+            default: return false
+            }
+            guard i + length <= count else { return false }
+            let second = base.load(fromByteOffset: i + 1, as: UInt8.self)
+            guard second >= lower && second <= upper else { return false }
+            for j in 2..<length where base.load(fromByteOffset: i + j, as: UInt8.self) & 0xC0 != 0x80 { return false }
+            i += length
+        }
+        return true
     }
 }
 

@@ -44,9 +44,9 @@ import Testing
         let good = EventStream.make(count: 6, keys: 1, ceEvery: 1000, prefix: "ok")
         try EventStream.produce(good[0..<2], brokers: b, topic: "mission-events")
         try Kcat.produce(b, topic: "mission-events", lines: [("user-0", "this is {not json")])
-        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"u-1","eventType":"no.such.event","occurredAt":"x"}"#)])
-        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"big","eventType":"mission.started","pad":"\#(String(repeating: "x", count: 3000))"}"#)])
-        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"n-1","occurredAt":"x"}"#)])
+        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"u-1","eventType":"no.such.event","occurredAt":"2026-11-24T10:00:00Z"}"#)])
+        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"big","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z","pad":"\#(String(repeating: "x", count: 3000))"}"#)])
+        try Kcat.produce(b, topic: "mission-events", lines: [("user-0", #"{"eventId":"n-1","occurredAt":"2026-11-24T10:00:00Z"}"#)])
         try EventStream.produce(good[2...], brokers: b, topic: "mission-events")
 
         var dead: [ConsumedRecord] = []
@@ -58,7 +58,7 @@ import Testing
         #expect(echoed.total == 6 && echoed.keysOutOfOrder.isEmpty)
         #expect(dead.count == 4)
         let outcomes = dead.map { $0.headers["x-dlq-outcome"] ?? "" }
-        #expect(outcomes == ["malformed", "unknown-event", "oversized", "malformed"])
+        #expect(outcomes == ["malformed", "unknown-event", "oversized", "missing-field"])
         #expect(dead[0].value == "this is {not json", "the dead letter keeps the value byte for byte")
         #expect(dead.allSatisfy { $0.key == "user-0" && $0.headers["x-dlq-original-topic"] == "mission-events" && $0.headers["x-dlq-consumer-group"] == "echo-group" })
         #expect(dead[1].headers["x-dlq-error"]?.contains("no.such.event") == true)

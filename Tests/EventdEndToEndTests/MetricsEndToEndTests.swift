@@ -77,7 +77,7 @@ enum HTTP {
         let b = daemon.bootstrap
         let events = EventStream.make(count: 30, keys: 3, ceEvery: 1000, prefix: "m")
         try EventStream.produce(events[...], brokers: b, topic: "mission-events")
-        try Kcat.produce(b, topic: "mission-events", lines: [("k", "{broken"), ("k", #"{"eventId":"bad","eventType":"mission.started","occurredAt":"x"}"#)])
+        try Kcat.produce(b, topic: "mission-events", lines: [("k", "{broken"), ("k", #"{"eventId":"bad","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#)])
         let started = events.filter { $0.name == "mission.started" }.count + 1
 
         var scrape = Scrape("")

@@ -101,7 +101,7 @@ import Testing
         #expect(try Eventctl.run(["plugin-reload", "echo"], socket: daemon.socket).status == 0)
 
         func stillServing(_ id: String) throws {
-            try Kcat.produce(b, topic: "mission-events", lines: [("k", #"{"eventId":"\#(id)","eventType":"mission.started","occurredAt":"x","payload":{"testId":"\#(id)","seq":0}}"#)])
+            try Kcat.produce(b, topic: "mission-events", lines: [("k", #"{"eventId":"\#(id)","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z","payload":{"testId":"\#(id)","seq":0}}"#)])
             try Harness.waitUntil("\(id) echoed by 1.0.2", timeout: 60, poll: 0.5) {
                 try Kcat.consumeAll(b, topic: "echo-events").contains {
                     EventStream.field("testId", in: $0.value) == id && $0.headers["x-echo-plugin-version"] == "1.0.2"

@@ -100,7 +100,7 @@ final class NotifySocket: @unchecked Sendable {
         #expect(notify.pings(since: before) >= 2)
 
         try Kcat.produce(daemon.bootstrap, topic: "mission-events",
-                         lines: [("k", #"{"eventId":"wedge","eventType":"mission.started","occurredAt":"x"}"#)])
+                         lines: [("k", #"{"eventId":"wedge","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#)])
         // The handler never returns; within one interval the loop is stale and pings stop.
         Thread.sleep(forTimeInterval: 1.5)
         let quiet = Date()

@@ -54,4 +54,53 @@ import Testing
         #expect(error?.offset == 17)
         #expect(error?.description.contains("byte 17") == true)
     }
+
+    @Test func membersThatAreNotStringsAreFlagged() throws {
+        let (f, _) = try scan(#"{"eventId":7,"occurredAt":null,"eventType":"mission.started"}"#)
+        #expect(f.eventId == nil && f.occurredAt == nil && f.eventType != nil)
+        #expect(f.notStrings == [.eventId, .occurredAt])
+        let (later, _) = try scan(#"{"eventId":7,"eventId":"e-1"}"#)
+        #expect(later.notStrings.isEmpty && later.eventId != nil, "the last member wins, as for the ranges")
+    }
+
+    func isTimestamp(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBytes { EnvelopeScanner.isTimestamp($0) }
+    }
+
+    @Test(arguments: [
+        "2026-11-24T10:00:00Z", "2026-11-24T10:00:00.123Z", "2026-11-24T10:00:00.123456789+05:30", "2026-11-24t10:00:00z",
+        "2026-02-29T23:59:60-00:00", "0001-01-01T00:00:00Z", "2026-12-31T23:59:59.9+23:59",
+    ])
+    func acceptsRFC3339Timestamps(_ text: String) {
+        #expect(isTimestamp(text))
+    }
+
+    @Test(arguments: [
+        "", "x", "2024-13", "2026-11-24", "2026-11-24T10:00:00", "2026-11-24 10:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-00-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T10:60:00Z", "2026-11-24T10:00:61Z",
+        "2026-11-24T10:00:00.Z", "2026-11-24T10:00:00ZZ", "2026-11-24T10:00:00+0530", "2026-11-24T10:00:00+05:30:00",
+        "2026-11-24T10:00:00+24:00", "2026/11/24T10:00:00Z", "20261124T100000Z", "2026-11-24T10:00:00.1", "1e3-11-24T10:00:00Z",
+        "2026-11-24T10:00:00 Z", "1764000000",
+    ])
+    func rejectsWhatIsNotAnRFC3339Timestamp(_ text: String) {
+        #expect(!isTimestamp(text))
+    }
+
+    func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { EnvelopeScanner.isValidUTF8($0) }
+    }
+
+    @Test func validatesUTF8() {
+        #expect(isValidUTF8([]))
+        #expect(isValidUTF8(Array("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".utf8)))
+        #expect(isValidUTF8(Array("héllo wörld, ünïcode past eight bytes: 日本語 😀 \u{10FFFF}".utf8)))
+        let invalid: [[UInt8]] = [
+            [0xFF], [0x80], [0xC3], [0xC3, 0x28], [0xC0, 0xAF], [0xC1, 0xBF],  // stray, truncated, overlong 2-byte
+            [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82],             // overlong 3-byte, surrogate, truncated
+            [0xF0, 0x80, 0x80, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF0, 0x9F, 0x98],
+            Array("eight ascii bytes then".utf8) + [0xFF],                       // past the eight-byte fast path
+            Array("a".utf8) + [0xE2, 0x28, 0xA1] + Array("tail of more ascii".utf8),
+        ]
+        for bytes in invalid { #expect(!isValidUTF8(bytes), "\(bytes)") }
+    }
 }

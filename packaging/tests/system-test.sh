@@ -305,7 +305,7 @@ restarts0="$(prop NRestarts)"
 [ "$(plugin_version counter)" = 0.0.1 ] || fail "counter (block_id=wedge) not loaded"
 c="$(cursor)"
 t=$(date +%s.%N)
-echo '{"eventId":"wedge","eventType":"mission.started","occurredAt":"x"}' | publish mission-events
+echo '{"eventId":"wedge","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}' | publish mission-events
 restarted() { [ "$(prop NRestarts)" -gt "$restarts0" ] && [ "$(prop MainPID)" != "$pid1" ] && [ "$(prop MainPID)" != 0 ] && ct systemctl is-active --quiet devtrip-eventd; }
 wait_for 60 "watchdog restart" restarted
 took=$(elapsed "$t")

@@ -44,7 +44,7 @@ enum EventStream {
             if event.cloudEvent {
                 try flush()
                 try Kcat.produce(brokers, topic: topic, lines: [(event.key, event.value)], headers: [
-                    "ce_type": event.name, "ce_id": event.id, "ce_source": "e2e", "ce_specversion": "1.0",
+                    "ce_type": event.name, "ce_id": event.id, "ce_time": "2026-11-24T10:00:00Z", "ce_source": "e2e", "ce_specversion": "1.0",
                     "content-type": "application/json",
                 ])
             } else {
