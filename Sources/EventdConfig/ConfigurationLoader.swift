@@ -62,12 +62,12 @@ public enum ConfigurationLoader {
     /// Parses the daemon file alone (no plugin files, no path resolution).
     public static func parseDaemon(text: String, file: String) throws(ConfigError) -> DaemonConfiguration {
         let root = try parseTOML(text, file: file)
-        var reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
+        let reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
         var config = DaemonConfiguration()
         config.file = file
         try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "metrics", "events"])
 
-        var daemon = try reader.table("daemon")
+        let daemon = try reader.table("daemon")
         try daemon.allowOnly(["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "admin_group", "log_level"])
         config.pluginDir = try daemon.string("plugin_dir") ?? config.pluginDir
         config.pluginConfigDir = try daemon.string("plugin_config_dir") ?? config.pluginConfigDir
@@ -81,7 +81,7 @@ public enum ConfigurationLoader {
             throw daemon.error("log_level", "must be one of \(levels.joined(separator: ", "))")
         }
 
-        var kafka = try reader.table("kafka")
+        let kafka = try reader.table("kafka")
         try kafka.allowOnly(["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
                              "create_partitions", "create_replication_factor", "consumer", "producer"])
         config.brokers = try kafka.string("brokers") ?? config.brokers
@@ -99,7 +99,7 @@ public enum ConfigurationLoader {
                 .error(reserved, "is set by the daemon and may not be configured")
         }
 
-        var metrics = try reader.table("metrics")
+        let metrics = try reader.table("metrics")
         try metrics.allowOnly(["listen", "lag_interval_ms"])
         config.metricsListen = try metrics.string("listen") ?? config.metricsListen
         config.lagIntervalMs = try metrics.int("lag_interval_ms", in: 100...3_600_000) ?? config.lagIntervalMs
@@ -112,20 +112,18 @@ public enum ConfigurationLoader {
             }
         }
 
-        var embedded = try reader.table("embedded")
+        let embedded = try reader.table("embedded")
         try embedded.allowOnly(["brokers", "partitions", "bootstrap_file", "extra_topics"])
         config.embedded.brokers = try embedded.int("brokers", in: 1...16) ?? config.embedded.brokers
         config.embedded.partitions = try embedded.int("partitions", in: 1...1024) ?? config.embedded.partitions
         config.embedded.bootstrapFile = try embedded.string("bootstrap_file") ?? config.embedded.bootstrapFile
         config.embedded.extraTopics = try embedded.strings("extra_topics") ?? config.embedded.extraTopics
 
-        var delivery = try reader.table("delivery")
-        try delivery.allowOnly(["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix", "crash_limit", "ledger_retention_hours"])
+        let delivery = try reader.table("delivery")
+        try delivery.allowOnly(TableReader.retryKeys.union(["dlq_suffix", "crash_limit", "ledger_retention_hours"]))
         config.delivery.crashLimit = try delivery.int("crash_limit", in: 1...100) ?? config.delivery.crashLimit
         config.delivery.ledgerRetentionHours = try delivery.int("ledger_retention_hours", in: 1...87_600) ?? config.delivery.ledgerRetentionHours
-        config.delivery.attempts = try delivery.int("attempts", in: 1...100) ?? config.delivery.attempts
-        config.delivery.backoffMs = try delivery.int("backoff_ms", in: 0...600_000) ?? config.delivery.backoffMs
-        config.delivery.backoffMaxMs = try delivery.int("backoff_max_ms", in: 0...3_600_000) ?? config.delivery.backoffMaxMs
+        config.delivery.retry = try delivery.retryOverrides().applied(to: config.delivery.retry)
         config.delivery.dlqSuffix = try delivery.string("dlq_suffix") ?? config.delivery.dlqSuffix
         guard !config.delivery.dlqSuffix.isEmpty else { throw delivery.error("dlq_suffix", "must not be empty") }
 
@@ -134,7 +132,7 @@ public enum ConfigurationLoader {
         // Document order, so a duplicate is reported where it is claimed the second time.
         let eventNames = events.table.keys.sorted { events.locator.key($0, in: ["events"]) < events.locator.key($1, in: ["events"]) }
         for name in eventNames {
-            var entry = try events.table(name)
+            let entry = try events.table(name)
             try entry.allowOnly(["topics", "aliases"])
             guard let topics = try entry.strings("topics"), !topics.isEmpty else {
                 throw entry.error("topics", "event '\(name)' needs at least one topic")
@@ -162,10 +160,10 @@ public enum ConfigurationLoader {
     /// Parses one `plugins.d/<name>.toml`.
     public static func parsePlugin(text: String, file: String, catalog: EventCatalog) throws(ConfigError) -> PluginConfiguration {
         let root = try parseTOML(text, file: file)
-        var reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
-        try reader.allowOnly(["plugin", "groups", "events", "settings"])
+        let reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
+        try reader.allowOnly(["plugin", "groups", "events", "retry", "settings"])
         var plugin = PluginConfiguration(file: file)
-        var section = try reader.table("plugin")
+        let section = try reader.table("plugin")
         try section.allowOnly(["enabled", "topics"])
         plugin.enabled = try section.bool("enabled") ?? true
         plugin.topics = try section.strings("topics") ?? []
@@ -182,6 +180,16 @@ public enum ConfigurationLoader {
             guard catalog.event(named: key) != nil else { throw events.error(key, "'\(key)' is not an event of the catalog") }
             guard let topics = try events.strings(key), !topics.isEmpty else { throw events.error(key, "needs at least one topic") }
             plugin.eventTopics[catalog.event(named: key)!.name] = topics
+        }
+        let retry = try reader.table("retry")
+        try retry.allowOnly(TableReader.retryKeys.union(["handlers"]))
+        plugin.retry = try retry.retryOverrides()
+        let handlers = try retry.table("handlers")
+        for key in handlers.table.keys.sorted() {
+            guard let event = catalog.event(named: key) else { throw handlers.error(key, "'\(key)' is not an event of the catalog") }
+            let handler = try handlers.table(key)
+            try handler.allowOnly(TableReader.retryKeys)
+            plugin.handlerRetry[event.name] = try handler.retryOverrides()
         }
         if let settings = root["settings"] {
             guard let table = settings.table else {

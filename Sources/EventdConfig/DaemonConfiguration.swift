@@ -11,9 +11,8 @@ public struct EmbeddedOptions: Sendable, Equatable {
 
 /// Retry and dead-letter behaviour.
 public struct DeliveryOptions: Sendable, Equatable {
-    public var attempts = 3
-    public var backoffMs = 200
-    public var backoffMaxMs = 5000
+    /// Every handler's retry policy unless its plugin's `[retry]` says otherwise.
+    public var retry = RetryPolicy()
     public var dlqSuffix = ".dlq"
     /// Times the daemon may die while a transactional plugin holds an event before it is quarantined.
     public var crashLimit = 2
@@ -28,6 +27,10 @@ public struct PluginConfiguration: Sendable, Equatable {
     public var topics: [String] = []
     public var groups: [String: String] = [:]
     public var eventTopics: [String: [String]] = [:]
+    /// `[retry]`: overrides of `[delivery]` for every handler of the plugin.
+    public var retry = RetryOverrides()
+    /// `[retry.handlers."event"]`: overrides for one handler, on top of `retry`.
+    public var handlerRetry: [String: RetryOverrides] = [:]
     /// The `[settings]` table as a JSON object.
     public var settingsJSON = "{}"
 }
@@ -68,4 +71,23 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public init() {}
 
     public var isEmbedded: Bool { brokers == "embedded" }
+
+    /// The retry policy of `plugin`'s handler of `event` (a canonical name, or "*").
+    public func retryPolicy(plugin: String, event: String) -> RetryPolicy {
+        let base = delivery.retry
+        guard let config = plugins[plugin] else { return base }
+        let pluginLevel = config.retry.applied(to: base)
+        return config.handlerRetry[event].map { $0.applied(to: pluginLevel) } ?? pluginLevel
+    }
+
+    /// Every delay tier any handler may use (for creating tier topics).
+    public var allRetryTiers: [RetryTier] {
+        var tiers = delivery.retry.tiers
+        for plugin in plugins.values.sorted(by: { $0.file < $1.file }) {
+            for overrides in [plugin.retry] + plugin.handlerRetry.values.map({ $0 }) {
+                for tier in overrides.tiers ?? [] where !tiers.contains(tier) { tiers.append(tier) }
+            }
+        }
+        return tiers
+    }
 }

@@ -17,18 +17,29 @@ public enum ControlClient {
     /// Sends one request and waits for its answer (reloads may take a while).
     public static func send(_ request: ControlRequest, socketPath: String, timeout: Double = 120) throws(ControlClientError) -> ControlResponse {
         let socket: UnixSocket
+        let bytes: Data
         do {
             socket = try UnixSocket.connect(path: socketPath)
             try socket.setReceiveTimeout(seconds: timeout)
-            try socket.writeAll(try ControlCoding.encodeLine(request))
+            bytes = try ControlCoding.encodeLine(request)
         } catch let error as SystemError {
             throw .unreachable(path: socketPath, reason: error.description)
         } catch {
             throw .protocolError("\(error)")
         }
+        // A daemon that refuses this peer answers and closes at once, maybe before the request
+        // is written: its answer is still there to read, and it is the answer, not the broken pipe.
+        let writeFailure: String?
+        do {
+            try socket.writeAll(bytes)
+            writeFailure = nil
+        } catch {
+            writeFailure = "\(error)"
+        }
         var reader = LineReader(socket: socket, limit: 64 << 20)
         let line: LineReader.Line
-        do { line = try reader.next() } catch { throw .unreachable(path: socketPath, reason: error.description) }
+        do { line = try reader.next() } catch { throw .unreachable(path: socketPath, reason: writeFailure ?? error.description) }
+        if let writeFailure, case .endOfStream = line { throw .unreachable(path: socketPath, reason: writeFailure) }
         switch line {
         case .line(let data):
             do { return try JSONDecoder().decode(ControlResponse.self, from: data) } catch { throw .protocolError("\(error)") }

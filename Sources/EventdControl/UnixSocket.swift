@@ -45,7 +45,10 @@ public final class UnixSocket: @unchecked Sendable {
     }
 
     /// Binds and listens on `path`, replacing a stale socket file.
+    /// - Throws: `SystemError` (EADDRINUSE) when another process still listens
+    ///   on `path` (a second daemon with the same control socket would cut the first off).
     public static func listen(path: String, mode: mode_t, backlog: Int32 = 16) throws(SystemError) -> UnixSocket {
+        if (try? connect(path: path)) != nil { throw SystemError(call: "bind \(path) (another process listens there)", errno: EADDRINUSE) }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         try check(fd, "socket")
         let sock = UnixSocket(fd: fd)

@@ -42,7 +42,8 @@ extension Daemon: ControlHandler {
 
     func countersJSON(_ c: GroupCounters) -> JSONValue {
         ["consumed": .init(c.consumed), "handled": .init(c.handled), "skipped": .init(c.skipped), "retried": .init(c.retried),
-         "dead_lettered": .init(c.deadLettered), "redelivered": .init(c.redelivered), "duplicates": .init(c.duplicates)]
+         "dead_lettered": .init(c.deadLettered), "redelivered": .init(c.redelivered), "duplicates": .init(c.duplicates),
+         "parked": .init(c.parked)]
     }
 
     func status() -> JSONValue {
@@ -64,8 +65,19 @@ extension Daemon: ControlHandler {
             "plugins": .init(registry?.plugins.count ?? 0),
             "refused_plugins": .init(registry?.refusals.count ?? 0),
             "reloads": .init(reloadCount),
+            "degraded": degradedJSON(),
             "groups": .array(groups),
             "counters": countersJSON(counters),
+        ]
+    }
+
+    /// null while the brokers are reachable; else why, since when and for how long.
+    func degradedJSON() -> JSONValue {
+        guard let degradation = health.degradation else { return .null }
+        return [
+            "reason": .init(degradation.reason),
+            "since": .init(ISO8601DateFormatter().string(from: degradation.since)),
+            "seconds": .number(Date().timeIntervalSince(degradation.since).rounded()),
         ]
     }
 
@@ -104,7 +116,7 @@ extension Daemon: ControlHandler {
                 let count = c.handled + c.failed
                 let avg = count == 0 ? 0 : Double(c.latencyTotal.components.attoseconds / 1_000_000_000_000 + c.latencyTotal.components.seconds * 1_000_000) / Double(count)
                 return [
-                    "plugin": .init(name), "handled": .init(c.handled), "failed": .init(c.failed), "retries": .init(c.retries),
+                    "plugin": .init(name), "handled": .init(c.handled), "failed": .init(c.failed), "retries": .init(c.retries), "parked": .init(c.parked),
                     "duplicates": .init(c.duplicates),
                     "latency_avg_us": .number(avg.rounded()),
                     "latency_max_us": .number(Double(c.latencyMax.components.seconds * 1_000_000 + c.latencyMax.components.attoseconds / 1_000_000_000_000)),
@@ -381,7 +393,8 @@ extension Daemon: ControlHandler {
         let result: HandlerResult = ReplayEvent.with(record, event: event, group: group.groupCName, id: eventID(of: dead) ?? "") { cEvent, errorBuffer in
             followUps!.withTracker(tracker) {
                 group.handle(record, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer,
-                             tracker: tracker, counters: &counters, replayedFrom: "\(topic)/\(dead.partition)/\(dead.offset)")
+                             tracker: tracker, counters: &counters, policy: configuration.retryPolicy(plugin: plugin.name, event: event.name),
+                             replayedFrom: "\(topic)/\(dead.partition)/\(dead.offset)")
             }
         }
         if let failure = tracker.wait() {

@@ -28,6 +28,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     private(set) var catalog: EventCatalog
     private var control: ControlServer?
     let metrics = DaemonMetrics()
+    /// Whether the brokers are reachable (the degraded state).
+    let health: KafkaHealth
     private var metricsEndpoint: MetricsEndpoint?
     private var lagTimer: DispatchSourceTimer?
     private var statusTimer: DispatchSourceTimer?
@@ -38,6 +40,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     private let relayLock = NSLock()
     /// What each group's installed routes were built from.
     private var routeSignatures: [String: [String]] = [:]
+    private var retryPlans: [String: RetryPlan] = [:]
     public private(set) var bootstrapServers = ""
     /// Reloads done, and the longest stall one caused.
     var reloadCount = 0
@@ -51,7 +54,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         self.overrides = overrides
         self.notifier = notifier
         self.logger = logger
+        health = KafkaHealth(logger: logger)
         catalog = (try? EventCatalog(configuration.catalog)) ?? (try! EventCatalog([]))
+        metrics.kafkaHealth = health
     }
 
     /// The consumer groups, by name order.
@@ -79,7 +84,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         // Topics the daemon reads or writes: the catalog's, the plugins' outputs, and their dead-letter topics.
         var topics = Set(catalog.topics).union(config.embedded.extraTopics)
         for plugin in config.plugins.values { topics.formUnion(plugin.topics) }
-        let allTopics = topics.sorted().flatMap { [$0, $0 + config.delivery.dlqSuffix] }
+        // Each topic's delay tiers (every tier any handler may use) are created with it.
+        let tiers = config.allRetryTiers
+        let allTopics = topics.sorted().flatMap { topic in [topic, topic + config.delivery.dlqSuffix] + tiers.map { $0.topic(for: topic) } }
 
         if config.isEmbedded {
             let cluster = try EmbeddedCluster(brokers: Int32(config.embedded.brokers))
@@ -98,6 +105,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
 
         let producer = try KafkaProducer(properties: producerProperties, events: self)
         self.producer = producer
+        metrics.kafkaDegraded(false)
+        health.start(probe: { [weak producer] in producer?.probeBrokers(timeoutMs: KafkaHealth.probeTimeoutMs) },
+                     onChange: { [weak self] in self?.kafkaHealthChanged($0) })
         if config.createTopics && !config.isEmbedded {
             let created = try producer.createTopics(allTopics, partitions: Int32(config.createPartitions),
                                                     replicationFactor: Int32(config.createReplicationFactor))
@@ -188,25 +198,26 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             for plugin in registry?.plugins ?? [] where plugin.image.transactional { _ = relay(for: plugin) }
             for (group, groupClaims) in claims.sorted(by: { $0.key < $1.key }) {
                 let routes = try RouteTable(catalog: catalog, claims: groupClaims)
+                let plan = RetryPlan(claims: groupClaims, catalog: catalog, configuration: configuration)
                 let signature = Self.signature(groupClaims)
                 if let existing = groupsByName[group] {
                     // A group whose handlers did not change is not touched: it never pauses for another plugin's reload.
-                    guard routeSignatures[group] != signature else { continue }
-                    held[group] = existing.perform { $0.install(routes) }
+                    guard routeSignatures[group] != signature || retryPlans[group] != plan else { continue }
+                    held[group] = existing.perform { $0.install(routes, plan: plan) }
                     routeSignatures[group] = signature
+                    retryPlans[group] = plan
                 } else {
                     let options = GroupConsumer.DispatchOptions(
                         batchSize: configuration.batchSize, pollTimeoutMs: Int32(configuration.pollTimeoutMs),
-                        maxMessageBytes: configuration.maxMessageBytes, attempts: configuration.delivery.attempts,
-                        backoffMs: configuration.delivery.backoffMs, backoffMaxMs: configuration.delivery.backoffMaxMs,
-                        crashLimit: configuration.delivery.crashLimit)
-                    let consumer = try GroupConsumer(group: group, routes: routes, properties: consumerProperties,
+                        maxMessageBytes: configuration.maxMessageBytes, crashLimit: configuration.delivery.crashLimit)
+                    let consumer = try GroupConsumer(group: group, routes: routes, plan: plan, properties: consumerProperties,
                                                      followUps: followUps!, deadLetters: deadLetters!, options: options,
                                                      metrics: metrics, logger: logger)
                     consumer.outboxCommitted = { [weak self] plugin in self?.relay(for: plugin)?.signal() }
                     try consumer.start()
                     groupsByName[group] = consumer
                     routeSignatures[group] = signature
+                    retryPlans[group] = plan
                 }
             }
             for (group, consumer) in groupsByName where claims[group] == nil {
@@ -214,6 +225,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                 consumer.stop()
                 groupsByName[group] = nil
                 routeSignatures[group] = nil
+                retryPlans[group] = nil
             }
             return held
         }
@@ -226,7 +238,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         // and wait for those very threads.
         return relayLock.withLock {
             if let existing = relays[plugin.name] { return existing }
-            let relay = OutboxRelay(plugin: plugin.name, store: plugin.context.state, producer: producer,
+            let relay = OutboxRelay(plugin: plugin.name, store: plugin.context.state, producer: producer, health: health,
                                     ledgerRetention: TimeInterval(configuration.delivery.ledgerRetentionHours * 3600), logger: logger)
             relays[plugin.name] = relay
             return relay
@@ -257,6 +269,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             if left > 0 { logger.error("producer still has \(left) undelivered records at exit") }
         }
         let summary = statusLine()
+        health.stop()
         registry?.shutdownAll()
         // Clients go before the embedded cluster they talk to.
         controlLock.withLock { groupsByName.removeAll() }
@@ -274,7 +287,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
 
     func statusLine() -> String {
         let c = counters
-        return "\(registry?.plugins.count ?? 0) plugins, \(groups.count) groups; consumed \(c.consumed), handled \(c.handled), skipped \(c.skipped), dead-lettered \(c.deadLettered)"
+        let degraded = health.degradation.map { "DEGRADED since \(ISO8601DateFormatter().string(from: $0.since)): \($0.reason); " } ?? ""
+        return degraded + "\(registry?.plugins.count ?? 0) plugins, \(groups.count) groups; consumed \(c.consumed), handled \(c.handled), skipped \(c.skipped), dead-lettered \(c.deadLettered)"
     }
 
     private func startStatusReports() {
@@ -315,6 +329,12 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         return groups.allSatisfy { now - $0.heartbeat < limit }
     }
 
+    /// The brokers became unreachable (`degradation` set) or reachable again (nil).
+    func kafkaHealthChanged(_ degradation: KafkaHealth.Degradation?) {
+        metrics.kafkaDegraded(degradation != nil)
+        notifier.status(statusLine())
+    }
+
     // MARK: KafkaClientEvents (producer)
 
     public func kafkaLog(level: Int32, facility: String, message: String) {
@@ -323,5 +343,6 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
 
     public func kafkaError(_ error: KafkaError) {
         logger.warning("kafka producer: \(error)")
+        health.clientError(error, client: "producer")
     }
 }

@@ -15,6 +15,8 @@ final class DaemonMetrics: @unchecked Sendable {
     private var timers: [String: CoreMetrics.Timer] = [:]
     private var gauges: [String: CoreMetrics.Gauge] = [:]
     static let prefix = "devtrip_eventd_"
+    /// Where consumer clients report broker errors (set by the daemon; the degraded gauge is below).
+    weak var kafkaHealth: KafkaHealth?
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -75,6 +77,7 @@ final class DaemonMetrics: @unchecked Sendable {
             if stats.rejected > 0 { counter("handler_failures_total", dims + [("outcome", "rejected")]).increment(by: stats.rejected) }
             if stats.exhausted > 0 { counter("handler_failures_total", dims + [("outcome", "retries-exhausted")]).increment(by: stats.exhausted) }
             if stats.retries > 0 { counter("handler_retries_total", dims).increment(by: stats.retries) }
+            if stats.parked > 0 { counter("events_parked_total", dims).increment(by: stats.parked) }
             if stats.crashed > 0 { counter("handler_failures_total", dims + [("outcome", "handler-crashed")]).increment(by: stats.crashed) }
             if stats.duplicates > 0 {
                 counter("duplicates_skipped_total", [("group", group), ("plugin", stats.plugin.name)]).increment(by: stats.duplicates)
@@ -101,6 +104,9 @@ final class DaemonMetrics: @unchecked Sendable {
             gauge("consumer_lag", [("group", group), ("topic", tp.topic), ("partition", String(tp.partition))]).record(lag)
         }
     }
+
+    /// 1 while the daemon cannot reach its brokers (KafkaHealth), else 0.
+    func kafkaDegraded(_ degraded: Bool) { gauge("kafka_degraded", []).record(degraded ? 1 : 0) }
 
     /// The Prometheus text exposition of every metric.
     func exposition() -> String { registry.emitToString() }

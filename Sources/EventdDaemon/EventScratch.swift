@@ -23,6 +23,9 @@ struct EventScratch {
         id[bytes.count] = 0
     }
 
+    /// The bytes of the id set last (empty when the event has none).
+    var idBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: id, count: strlen(id)) }
+
     mutating func setID(_ string: String) {
         var copy = string
         copy.withUTF8 { setID(UnsafeRawBufferPointer($0)) }

@@ -2,6 +2,7 @@
 // partition's records to its handlers in order (partitions in parallel), and
 // stores offsets only for events that are finished with.
 import CEventdPlugin
+import EventdConfig
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
@@ -18,6 +19,8 @@ public struct GroupCounters: Sendable, Equatable {
     public var redelivered = 0
     /// Deliveries skipped because the idempotency ledger had their event id.
     public var duplicates = 0
+    /// Events put on a delay tier topic (after failing, or behind an earlier event of their key).
+    public var parked = 0
     /// Dead letters by outcome (rejected, retries-exhausted, malformed, unknown-event, oversized).
     public var deadLetteredBy: [String: Int] = [:]
 
@@ -29,6 +32,7 @@ public struct GroupCounters: Sendable, Equatable {
         deadLettered += other.deadLettered
         redelivered += other.redelivered
         duplicates += other.duplicates
+        parked += other.parked
         for (outcome, count) in other.deadLetteredBy { deadLetteredBy[outcome, default: 0] += count }
     }
 }
@@ -37,6 +41,13 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     let group: String
     /// Read and replaced only on the polling thread.
     private(set) var routes: RouteTable<PluginInstance>
+    /// Retry policies and tier topics; read and replaced only on the polling thread.
+    private(set) var plan: RetryPlan
+    let tiers: RetryTierPublisher
+    /// Which (topic, key)s have parked events, per plugin.
+    let parkedKeys = ParkedKeyCache()
+    /// Tier partitions paused until their next record is due (polling thread only).
+    var delayed: [TopicPartition: ContinuousClock.Instant] = [:]
     let consumer: KafkaConsumer
     let followUps: FollowUpProducer
     let deadLetters: DeadLetterPublisher
@@ -64,19 +75,18 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var batchSize: Int
         var pollTimeoutMs: Int32
         var maxMessageBytes: Int
-        var attempts: Int
-        var backoffMs: Int
-        var backoffMaxMs: Int
         /// Deliveries a plugin may have in flight when the daemon dies before its event is quarantined.
         var crashLimit: Int
     }
 
-    init(group: String, routes: RouteTable<PluginInstance>, properties: KafkaProperties,
+    init(group: String, routes: RouteTable<PluginInstance>, plan: RetryPlan, properties: KafkaProperties,
          followUps: FollowUpProducer, deadLetters: DeadLetterPublisher, options: DispatchOptions, metrics: DaemonMetrics,
          logger: Logger) throws(KafkaError) {
         self.group = group
         self.metrics = metrics
         self.routes = routes
+        self.plan = plan
+        tiers = RetryTierPublisher(producer: deadLetters.producer)
         self.followUps = followUps
         self.deadLetters = deadLetters
         self.options = options
@@ -103,8 +113,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     func start() throws(KafkaError) {
-        try consumer.subscribe(routes.topics)
-        logger.info("consumer subscribed", metadata: ["topics": "\(routes.topics.joined(separator: ","))"])
+        try consumer.subscribe(subscription)
+        logger.info("consumer subscribed", metadata: ["topics": "\(subscription.joined(separator: ","))"])
         let thread = Thread { [self] in
             run()
             finished.signal()
@@ -130,6 +140,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         while isRunning {
             runMailbox()
             lock.withLock { lastHeartbeat = .now }
+            resumeDueTiers()
             consumer.consume(into: batch, timeoutMs: options.pollTimeoutMs)
             guard batch.count > 0 else { continue }
             buckets.removeAll(keepingCapacity: true)
@@ -149,13 +160,14 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             // One copy of the routes per batch: reading the property per event copies the table
             // (retain/release of every array inside it, from every partition thread).
             let routes = self.routes
+            let plan = self.plan
             let trackers = work.map { _ in DeliveryTracker() }
             results.withUnsafeMutableBufferPointer { out in
                 // Each iteration writes only its own slot; the batch is read-only here.
-                let shared = UncheckedSendable((out, batch, work, routes, trackers))
+                let shared = UncheckedSendable((out, batch, work, routes, plan, trackers))
                 DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                    let (slots, batch, work, routes, trackers) = shared.value
-                    slots[index] = process(batch, indices: work[index], routes: routes, tracker: trackers[index])
+                    let (slots, batch, work, routes, plan, trackers) = shared.value
+                    slots[index] = process(batch, indices: work[index], routes: routes, plan: plan, tracker: trackers[index])
                 }
             }
             // Acknowledgements are awaited once for the whole batch, not partition by partition.
@@ -178,6 +190,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     ])
                     do { try consumer.seek(tp, to: first) } catch { logger.error("seek failed: \(error)") }
                     Thread.sleep(forTimeInterval: 1)
+                } else if let (offset, due) = result.notDue {
+                    // A tier record that is not due yet: the partition waits, paused, at that record.
+                    delay(tp, at: offset, until: due)
+                    toStore.append((tp, offset))
                 } else {
                     toStore.append((tp, batch[buckets[tp]!.last!].offset + 1))
                 }
@@ -235,14 +251,18 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     // MARK: Polling-thread operations (call through `perform`).
 
-    /// Installs new routes; resubscribes when the topic set changed.
-    func install(_ newRoutes: RouteTable<PluginInstance>) {
-        let resubscribe = newRoutes.topics != routes.topics
+    /// The source topics and their delay tier topics.
+    var subscription: [String] { routes.topics + plan.tierTopics.keys.sorted() }
+
+    /// Installs new routes and retry plan; resubscribes when the topic set changed.
+    func install(_ newRoutes: RouteTable<PluginInstance>, plan newPlan: RetryPlan) {
+        let before = subscription
         routes = newRoutes
-        if resubscribe {
+        plan = newPlan
+        if subscription != before {
             do {
-                try consumer.subscribe(routes.topics)
-                logger.info("consumer resubscribed", metadata: ["topics": "\(routes.topics.joined(separator: ","))"])
+                try consumer.subscribe(subscription)
+                logger.info("consumer resubscribed", metadata: ["topics": "\(subscription.joined(separator: ","))"])
             } catch {
                 logger.error("resubscribe failed: \(error)")
             }
@@ -264,17 +284,24 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     private func applyPause() {
         let assignment = consumer.assignment()
-        let all = !disabledPlugins.isEmpty || pausedTopics.contains("*")
-        let paused = assignment.filter { all || pausedTopics.contains($0.topic) }
-        let running = assignment.filter { !(all || pausedTopics.contains($0.topic)) }
+        let paused = assignment.filter { isAdminPaused($0) || delayed[$0] != nil }
+        let running = assignment.filter { !isAdminPaused($0) && delayed[$0] == nil }
         if !paused.isEmpty { consumer.setPaused(true, paused) }
         if !running.isEmpty { consumer.setPaused(false, running) }
+    }
+
+    /// Paused by an admin: the topic (a tier topic with its source topic), every topic, or a disabled plugin.
+    func isAdminPaused(_ tp: TopicPartition) -> Bool {
+        if !disabledPlugins.isEmpty || pausedTopics.contains("*") || pausedTopics.contains(tp.topic) { return true }
+        return plan.tierTopics[tp.topic].map { pausedTopics.contains($0) } ?? false
     }
 
     struct BucketResult {
         var counters = GroupCounters()
         var handlers: [HandlerKey: HandlerStats] = [:]
         var deliveryFailure: KafkaError?
+        /// A tier partition stopped at this offset: its record is due at that instant.
+        var notDue: (offset: Int64, due: ContinuousClock.Instant)?
     }
 
     struct HandlerKey: Hashable {
@@ -292,21 +319,32 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var crashed = 0
         var duplicates = 0
         var retries = 0
+        var parked = 0
         var latencies: [Duration] = []
     }
 
     /// Handles one partition's records of a batch, in order.
-    private func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>,
+    private func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
                          tracker: DeliveryTracker) -> BucketResult {
         var result = BucketResult()
-        var scratch = EventScratch()
-        defer { scratch.free() }
         // A bucket is one partition, so one topic: look it up once.
         let topic = routes.topic(batch[indices[0]].topicBytes)
+        if topic == nil, plan.tierTopics[batch[indices[0]].topic] != nil {
+            followUps.withTracker(tracker) {
+                processTier(batch, indices: indices, routes: routes, plan: plan, tracker: tracker, result: &result)
+            }
+            metrics.record(group: group, topic: batch[indices[0]].topic, result)
+            return result
+        }
+        var scratch = EventScratch()
+        defer { scratch.free() }
+        var seenIDs = BatchIDSet(capacity: indices.count)
+        var parked = parkedSnapshot(plan)
         followUps.withTracker(tracker) {
             for i in indices {
                 result.counters.consumed += 1
-                dispatch(batch[i], topic: topic, routes: routes, scratch: &scratch, tracker: tracker, result: &result)
+                dispatch(batch[i], topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
+                         parked: &parked, tracker: tracker, result: &result)
             }
         }
         // Metrics are recorded here, in parallel across partitions, not on the polling thread.
@@ -315,7 +353,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
-    private func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, scratch: inout EventScratch,
+    private func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, plan: RetryPlan,
+                          scratch: inout EventScratch, seenIDs: inout BatchIDSet, parked: inout ParkedSnapshot,
                           tracker: DeliveryTracker, result: inout BucketResult) {
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
@@ -339,68 +378,138 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             result.counters.skipped += 1
             return
         }
+        let id = scratch.idBytes
+        if id.count > 0, !seenIDs.insert(id) {
+            deadLetter(record, DeadLetter(outcome: .duplicateID,
+                                          error: "event id '\(String(decoding: id, as: UTF8.self))' appears more than once in one batch of partition \(record.partition)",
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
+            return
+        }
         let errorBuffer = scratch.error
         scratch.withEvent(record, name: resolved.event.cName, group: groupCName) { event in
             for plugin in targets {
                 let start = ContinuousClock.now
+                let policy = plan.policy(plugin, event: resolved.event.index)
+                if !parked.empty, parkBehindEarlier(record, plugin: plugin, event: resolved.event.name,
+                                                    eventID: { event.pointee.event_id.map { String(cString: $0) } ?? "" },
+                                                    policy: policy, parked: &parked, tracker: tracker, counters: &result.counters) {
+                    let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
+                    result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].parked += 1
+                    continue
+                }
                 let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
-                                     tracker: tracker, counters: &result.counters)
-                let latency = ContinuousClock.now - start
+                                     tracker: tracker, counters: &result.counters, policy: policy, started: start)
+                if outcome.outcome == .parked, policy.keepKeyOrder, let key = record.key {
+                    // Later events of its key in this batch wait behind it.
+                    parked.insert(plugin, topic: record.topic, key: Array(key))
+                }
+                let latency = (outcome.finished ?? .now) - start
                 let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
                 result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: latency)
             }
         }
     }
 
-    /// Runs one handler with in-memory retries; dead-letters on reject or when retries run out.
+    /// Where a delivery stands on its retry ladder.
+    struct Ladder {
+        /// In-memory attempts of this delivery (nil: the policy's).
+        var attempts: Int?
+        /// The tier an event goes to when this delivery's attempts fail.
+        var nextTier = 0
+        /// Attempts made by earlier deliveries.
+        var attemptsBefore = 0
+        var firstFailure: Date?
+        /// The event has a row in the plugin's `parked` table, to remove once it is finished.
+        var holdsParkRow = false
+    }
+
+    /// Runs one handler with in-memory retries; then parks the event on its
+    /// next delay tier, or dead-letters it (on reject, or when no tier is left).
     /// - Returns: the final outcome.
     func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
                 errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
-                replayedFrom: String? = nil) -> HandlerResult {
+                policy: RetryPolicy, ladder: Ladder = Ladder(), replayedFrom: String? = nil,
+                started: ContinuousClock.Instant? = nil) -> HandlerResult {
         let transactional = plugin.image.transactional
         let store = plugin.context.state
         let eventID = event.pointee.event_id.map { String(cString: $0) } ?? ""
-        if transactional {
-            // A delivery left in flight by a daemon that died counts; past the limit the event is quarantined.
-            let starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)) ?? 1
-            if starts > options.crashLimit {
+        /// Finished with (handled, skipped or dead-lettered): later events of its key may go.
+        func finished(_ result: HandlerResult) -> HandlerResult {
+            if ladder.holdsParkRow, let key = record.keyBytes {
+                do {
+                    try store.unpark(group: group, topic: record.topic, key: key, partition: record.partition, offset: record.offset)
+                } catch {
+                    logger.error("cannot release a parked event; its key stays parked: \(error)")
+                }
+            }
+            return result
+        }
+        /// Times the delivery was started (transactional plugins): more than 1 means the daemon died while the plugin held it.
+        var starts = 0
+        defer {
+            if starts > 0 {
                 try? store.finishDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)
-                let now = Date()
-                deadLetter(record, DeadLetter(outcome: .handlerCrashed,
-                                              error: "the daemon died \(starts - 1) times while plugin '\(plugin.name)' handled this event; it is not handed to it again",
-                                              plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
-                                              attempts: starts - 1, firstFailure: now, lastFailure: now, replayedFrom: replayedFrom),
-                           tracker, &counters)
-                return HandlerResult(outcome: .crashed, attempts: 0)
             }
         }
-        defer {
-            if transactional {
-                try? store.finishDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)
-            }
+        let attempts = ladder.attempts ?? policy.attempts
+        let deadline: Duration? = policy.deadlineMs > 0 ? .milliseconds(policy.deadlineMs) : nil
+        /// When the last call returned (the caller's latency measure, without a second clock read).
+        var returnedAt: ContinuousClock.Instant?
+        /// An ok that came too late is a transient failure (its transaction is rolled back).
+        func overDeadline(_ outcome: dte_outcome, since start: ContinuousClock.Instant) -> Bool {
+            guard let deadline else { return false }
+            let now = ContinuousClock.now
+            returnedAt = now
+            let took = now - start
+            guard outcome == DTE_OK, took > deadline else { return false }
+            writeError("handler took \(Int(milliseconds(took))) ms, over its deadline of \(policy.deadlineMs) ms", errorBuffer)
+            return true
         }
         var attempt = 0
-        var firstFailure: Date?
+        var firstFailure = ladder.firstFailure
         while true {
             attempt += 1
             errorBuffer[0] = 0
-            let outcome: dte_outcome
+            var outcome: dte_outcome
             if transactional {
                 do {
-                    let result: dte_outcome? = try store.transaction {
-                        if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
-                        let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
-                            plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                    let result: TransactionalAttempt = try store.outsideTransactions {
+                        if starts == 0 {
+                            // Marked under the store's lock right before the plugin gets the event, so a marker a
+                            // crash leaves names the event the plugin held, not one waiting for the lock.
+                            starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition,
+                                                               offset: record.offset)) ?? 1
+                            if starts > options.crashLimit { return .quarantined }
                         }
-                        guard outcome == DTE_OK else { return (false, outcome) }
-                        if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
-                        return (true, outcome)
+                        let outcome: dte_outcome? = try store.transaction {
+                            if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
+                            let start = attempt == 1 ? started ?? .now : .now
+                            let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
+                                plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                            }
+                            if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
+                            guard outcome == DTE_OK else { return (false, outcome) }
+                            if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
+                            return (true, outcome)
+                        }
+                        return outcome.map(TransactionalAttempt.outcome) ?? .duplicate
                     }
-                    guard let result else {
+                    switch result {
+                    case .quarantined:
+                        let now = Date()
+                        deadLetter(record, DeadLetter(outcome: .handlerCrashed,
+                                                      error: "the daemon died \(starts - 1) times while plugin '\(plugin.name)' handled this event; it is not handed to it again",
+                                                      plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
+                                                      attempts: ladder.attemptsBefore + starts - 1, firstFailure: ladder.firstFailure ?? now,
+                                                      lastFailure: now, replayedFrom: replayedFrom),
+                                   tracker, &counters)
+                        return finished(HandlerResult(outcome: .crashed, attempts: 0))
+                    case .duplicate:
                         counters.duplicates += 1
-                        return HandlerResult(outcome: .duplicate, attempts: attempt)
+                        return finished(HandlerResult(outcome: .duplicate, attempts: attempt))
+                    case .outcome(let result):
+                        outcome = result
                     }
-                    outcome = result
                     if outcome == DTE_OK { outboxCommitted(plugin) }
                 } catch {
                     // The store failed, not the event: a transient failure.
@@ -408,30 +517,42 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     outcome = DTE_RETRY
                 }
             } else {
+                let start = attempt == 1 ? started ?? .now : .now
                 outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                if overDeadline(outcome, since: start) { outcome = DTE_RETRY }
             }
             if outcome == DTE_OK {
                 counters.handled += 1
-                return HandlerResult(outcome: .ok, attempts: attempt)
+                return finished(HandlerResult(outcome: .ok, attempts: attempt, finished: returnedAt))
             }
             errorBuffer[EventScratch.errorCapacity - 1] = 0
             let reason = String(cString: errorBuffer)
             let now = Date()
             if firstFailure == nil { firstFailure = now }
-            if outcome == DTE_RETRY && attempt < options.attempts && isRunning {
+            if outcome == DTE_RETRY && attempt < attempts && isRunning {
                 counters.retried += 1
                 logger.warning("handler asked for a retry", metadata: [
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
-                    "offset": "\(record.offset)", "attempt": "\(attempt)", "error": "\(reason)",
+                    "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
                 ])
-                Thread.sleep(forTimeInterval: backoff(attempt: attempt))
+                Thread.sleep(forTimeInterval: backoff(attempt: attempt, policy))
                 continue
+            }
+            if outcome == DTE_RETRY && ladder.nextTier < policy.tiers.count && replayedFrom == nil {
+                let ordered = ladder.holdsParkRow || (policy.keepKeyOrder && record.keyBytes != nil)
+                let parked = ParkedEvent(group: group, plugin: plugin.name, handler: eventName, eventID: eventID, tier: ladder.nextTier,
+                                         behind: false, ordered: ordered, attempts: ladder.attemptsBefore + attempt,
+                                         firstFailure: firstFailure, lastError: reason, dueMs: 0)
+                // Parked, or (when parking failed) the partition is read again: either way not finished here.
+                park(record, parked, plugin: plugin, policy: policy, tracker: tracker, counters: &counters)
+                return HandlerResult(outcome: .parked, attempts: attempt)
             }
             let letter = DeadLetter(outcome: outcome == DTE_RETRY ? .retriesExhausted : .rejected, error: reason,
                                     plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
-                                    attempts: attempt, firstFailure: firstFailure!, lastFailure: now, replayedFrom: replayedFrom)
+                                    attempts: ladder.attemptsBefore + attempt, firstFailure: firstFailure!, lastFailure: now,
+                                    replayedFrom: replayedFrom)
             deadLetter(record, letter, tracker, &counters)
-            return HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt)
+            return finished(HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt))
         }
     }
 
@@ -439,8 +560,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     var outboxCommitted: (PluginInstance) -> Void = { _ in }
 
     /// Exponential backoff with full jitter, capped.
-    func backoff(attempt: Int) -> TimeInterval {
-        let ceiling = min(Double(options.backoffMaxMs), Double(options.backoffMs) * pow(2, Double(attempt - 1)))
+    func backoff(attempt: Int, _ policy: RetryPolicy) -> TimeInterval {
+        let ceiling = min(Double(policy.backoffMaxMs), Double(policy.backoffMs) * pow(2, Double(attempt - 1)))
         return Double.random(in: ceiling / 2...max(ceiling, ceiling / 2 + 0.001)) / 1000
     }
 
@@ -468,26 +589,37 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     func kafkaError(_ error: KafkaError) {
         logger.warning("kafka: \(error)")
+        metrics.kafkaHealth?.clientError(error, client: "consumer group \(group)")
     }
 
     func kafkaAssigned(_ partitions: [TopicPartition]) {
         lock.withLock { rebalances += 1 }
+        // Another member may have parked events of keys this one now reads.
+        parkedKeys.invalidate()
         metrics.rebalance(group: group)
         if !pausedTopics.isEmpty || !disabledPlugins.isEmpty { applyPause() }
         logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
     }
 
     func kafkaRevoked(_ partitions: [TopicPartition]) {
+        for tp in partitions { delayed[tp] = nil }
         logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
     }
 }
 
 
+/// One attempt of a transactional plugin's handler.
+enum TransactionalAttempt {
+    case quarantined, duplicate, outcome(dte_outcome)
+}
+
 /// The result of handing one event to one plugin.
 struct HandlerResult {
-    enum Outcome { case ok, rejected, retriesExhausted, duplicate, crashed }
+    enum Outcome { case ok, rejected, retriesExhausted, duplicate, crashed, parked }
     var outcome: Outcome
     var attempts: Int
+    /// When the handler's last call returned, if measured.
+    var finished: ContinuousClock.Instant? = nil
 }
 
 /// Counters of one plugin within one group.
@@ -496,6 +628,8 @@ public struct PluginCounters: Sendable, Equatable {
     public var failed = 0
     public var duplicates = 0
     public var retries = 0
+    /// Put on a delay tier (after failing, or behind an earlier event of its key).
+    public var parked = 0
     public var latencyTotal = Duration.zero
     public var latencyMax = Duration.zero
 
@@ -504,6 +638,7 @@ public struct PluginCounters: Sendable, Equatable {
         failed += stats.rejected + stats.exhausted + stats.crashed
         duplicates += stats.duplicates
         retries += stats.retries
+        parked += stats.parked
         for latency in stats.latencies {
             latencyTotal += latency
             if latency > latencyMax { latencyMax = latency }
@@ -519,6 +654,7 @@ extension GroupConsumer.HandlerStats {
         case .retriesExhausted: exhausted += 1
         case .crashed: crashed += 1
         case .duplicate: duplicates += 1
+        case .parked: parked += 1
         }
         retries += max(result.attempts - 1, 0)
         latencies.append(latency)

@@ -1,27 +1,46 @@
 // Publishes a transactional plugin's outbox through the idempotent producer
 // and deletes rows once the broker acknowledged them. A crash between the two
 // re-sends rows with the same event ids, which downstream ledgers drop.
+//
+// Daemons that share a state directory share the outbox: only the holder of
+// the store's relay lease (StateStore+RelayLease) publishes it, so each row
+// goes out once and in commit order; the others stand by and take over when
+// the holder stops, dies (`kill -9`: its pid is gone) or stops renewing.
 import EventdKafka
 import EventdPluginHost
 import Foundation
 import Logging
 
 final class OutboxRelay: @unchecked Sendable {
+    /// How long the lease lasts unless renewed (renewed when a third of it is used).
+    static let leaseDuration: TimeInterval = 10
+    /// How often the holder looks for rows without a local signal (other daemons commit too).
+    static let holderPoll: DispatchTimeInterval = .milliseconds(100)
+    /// How often a daemon without the lease asks for it.
+    static let standbyPoll: TimeInterval = 1
+
     let plugin: String
     let store: StateStore
     let producer: KafkaProducer
+    let health: KafkaHealth?
     let logger: Logger
     let ledgerRetention: TimeInterval
+    let owner = RelayOwner.current
     private let wake = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var running = true
     private let done = DispatchSemaphore(value: 0)
     private(set) var published = 0
+    // The lease as this relay knows it; relay thread only.
+    private var leaseExpires: Date?
+    private var nextLeaseAttempt = Date.distantPast
+    private var standingBehind: String?
 
-    init(plugin: String, store: StateStore, producer: KafkaProducer, ledgerRetention: TimeInterval, logger: Logger) {
+    init(plugin: String, store: StateStore, producer: KafkaProducer, health: KafkaHealth?, ledgerRetention: TimeInterval, logger: Logger) {
         self.plugin = plugin
         self.store = store
         self.producer = producer
+        self.health = health
         self.ledgerRetention = ledgerRetention
         var logger = logger
         logger[metadataKey: "plugin"] = .string(plugin)
@@ -39,7 +58,7 @@ final class OutboxRelay: @unchecked Sendable {
 
     private var isRunning: Bool { lock.withLock { running } }
 
-    /// Publishes what is left (bounded by `timeout`) and stops.
+    /// Publishes what is left (bounded by `timeout`), gives the lease up and stops.
     func stop(timeout: TimeInterval = 10) {
         lock.withLock { running = false }
         wake.signal()
@@ -50,16 +69,63 @@ final class OutboxRelay: @unchecked Sendable {
         var lastPrune = Date.distantPast
         while true {
             let stopping = !isRunning
-            let sent = publishBatch()
-            if stopping && sent == 0 { return }
-            if Date().timeIntervalSince(lastPrune) > 3600 {
+            let holding = holdsLease()
+            let sent = holding ? publishBatch() : 0
+            if stopping && sent == 0 {
+                if holding {
+                    do { try store.releaseRelayLease(owner) } catch { logger.warning("outbox relay lease not released: \(error)") }
+                }
+                return
+            }
+            if holding && Date().timeIntervalSince(lastPrune) > 3600 {
                 lastPrune = Date()
                 if let pruned = try? store.outsideTransactions({ try store.pruneLedger(olderThan: ledgerRetention) }), pruned > 0 {
                     logger.info("idempotency ledger pruned", metadata: ["rows": "\(pruned)"])
                 }
             }
-            if sent == 0 && !stopping { _ = wake.wait(timeout: .now() + .milliseconds(200)) }
+            if sent == 0 && !stopping {
+                _ = wake.wait(timeout: .now() + (holding ? Self.holderPoll : .milliseconds(Int(Self.standbyPoll * 1000))))
+            }
         }
+    }
+
+    /// Whether this relay may publish now: takes, renews or keeps the lease.
+    private func holdsLease() -> Bool {
+        let now = Date()
+        if let expires = leaseExpires, expires.timeIntervalSince(now) > Self.leaseDuration * 2 / 3 { return true }
+        if leaseExpires == nil && now < nextLeaseAttempt { return false }
+        let lease: RelayLease
+        do {
+            lease = try store.acquireRelayLease(owner, for: Self.leaseDuration, now: now)
+        } catch {
+            logger.error("outbox relay lease: \(error)")
+            nextLeaseAttempt = now.addingTimeInterval(Self.standbyPoll)
+            // What this relay holds stays its own until it runs out (with a margin for the clock).
+            if let expires = leaseExpires, expires.timeIntervalSince(now) > 1 { return true }
+            leaseExpires = nil
+            return false
+        }
+        if lease.held {
+            if leaseExpires == nil {
+                if let takenOver = lease.takenOver {
+                    logger.notice("outbox relay took over publishing this store's outbox", metadata: ["owner": "\(owner.id)", "taken_over": "\(takenOver)"])
+                } else {
+                    logger.info("outbox relay publishing this store's outbox", metadata: ["owner": "\(owner.id)"])
+                }
+            }
+            leaseExpires = lease.expires
+            standingBehind = nil
+            return true
+        }
+        if leaseExpires != nil {
+            logger.warning("outbox relay lost its lease; another daemon publishes this outbox now", metadata: ["holder": "\(lease.holder)"])
+        } else if standingBehind != lease.holder {
+            logger.info("outbox relay standing by: another daemon publishes this outbox", metadata: ["holder": "\(lease.holder)"])
+        }
+        standingBehind = lease.holder
+        leaseExpires = nil
+        nextLeaseAttempt = now.addingTimeInterval(Self.standbyPoll)
+        return false
     }
 
     /// Publishes up to 500 rows; returns how many were acknowledged and removed.
@@ -83,9 +149,16 @@ final class OutboxRelay: @unchecked Sendable {
                 break
             }
         }
-        if let failure = tracker.wait() {
+        // The lease is renewed while the broker is slow to acknowledge (an outage can last minutes).
+        var outcome = tracker.wait(timeout: 1)
+        while !outcome.finished {
+            _ = holdsLease()
+            outcome = tracker.wait(timeout: 1)
+        }
+        if let failure = outcome.failure {
             // Nothing is deleted; the rows go again (same ids) after a pause.
             logger.error("outbox publish failed; retrying", metadata: ["rows": "\(rows.count)", "error": "\(failure)"])
+            health?.deliveryFailed(failure, what: "outbox of \(plugin)")
             Thread.sleep(forTimeInterval: 1)
             return 0
         }

@@ -36,6 +36,18 @@ public final class DeliveryTracker: @unchecked Sendable {
         return result
     }
 
+    /// Like `wait()`, but gives up after `timeout` seconds.
+    /// - Returns: whether every produce finished, and the first failure.
+    public func wait(timeout: TimeInterval) -> (finished: Bool, failure: KafkaError?) {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while pending > 0 {
+            if !condition.wait(until: deadline) { return (pending == 0, failure) }
+        }
+        return (true, failure)
+    }
+
     /// Records a failure that happened before anything could be queued.
     public func fail(_ error: KafkaError) {
         condition.lock()
@@ -141,6 +153,15 @@ public final class KafkaProducer: @unchecked Sendable {
             }
         }
         try result.get()
+    }
+
+    /// Asks a broker for metadata: nil when one answered within `timeoutMs`
+    /// (the cluster is reachable), else why not. Blocks; call it off the hot path.
+    public func probeBrokers(timeoutMs: Int32) -> KafkaError? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMs)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "metadata probe")
     }
 
     /// Waits up to `timeoutMs` for every queued record to be delivered.

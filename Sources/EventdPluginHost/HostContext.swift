@@ -39,6 +39,30 @@ public final class HostContext: @unchecked Sendable {
     }()
 }
 
+/// Remembers, per thread, that a plugin's state call failed because another
+/// process (a daemon sharing the state directory) held the store past the busy
+/// timeout. `PluginInstance.handle` then turns the plugin's reject into a retry:
+/// a busy store says nothing about the event.
+enum StoreContention {
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static func note(_ error: Error) {
+        if (error as? StateStoreError)?.isBusy == true { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
+    }
+
+    /// Whether a busy failure was noted on this thread since the last call; clears it.
+    @inline(__always)
+    static func take() -> Bool {
+        guard pthread_getspecific(key) != nil else { return false }
+        pthread_setspecific(key, nil)
+        return true
+    }
+}
+
 @inline(__always) private func context(_ ctx: UnsafeMutableRawPointer?) -> HostContext? {
     ctx.map { Unmanaged<HostContext>.fromOpaque($0).takeUnretainedValue() }
 }
@@ -97,6 +121,7 @@ private func hostStateGet(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPoint
             return DTE_HOST_OK
         }
     } catch {
+        StoreContention.note(error)
         host.logger.error("state_get failed: \(error)")
         return DTE_HOST_E_FAILED
     }
@@ -110,6 +135,7 @@ private func hostStatePut(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPoint
                            UnsafeRawBufferPointer(start: value, count: valueLength))
         return DTE_HOST_OK
     } catch {
+        StoreContention.note(error)
         host.logger.error("state_put failed: \(error)")
         return DTE_HOST_E_FAILED
     }
@@ -120,6 +146,7 @@ private func hostStateDelete(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPo
     do {
         return try host.state.delete(UnsafeRawBufferPointer(start: key, count: keyLength)) ? DTE_HOST_OK : DTE_HOST_NOT_FOUND
     } catch {
+        StoreContention.note(error)
         host.logger.error("state_delete failed: \(error)")
         return DTE_HOST_E_FAILED
     }

@@ -52,9 +52,15 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// Hands one event to the plugin; `error` receives its reason on retry or reject.
+    /// A reject after a state call found the store busy (held by another daemon) becomes a retry.
     @inline(__always)
     public func handle(_ event: UnsafePointer<dte_event>, error: UnsafeMutablePointer<CChar>, capacity: Int) -> dte_outcome {
-        handleFn(instance, event, error, capacity)
+        let outcome = handleFn(instance, event, error, capacity)
+        guard StoreContention.take(), outcome == DTE_REJECT else { return outcome }
+        let reason = "state store busy (held by another process); retrying instead of the plugin's reject"
+        _ = reason.withCString { strncpy(error, $0, max(capacity - 1, 0)) }
+        if capacity > 0 { error[capacity - 1] = 0 }
+        return DTE_RETRY
     }
 
     /// Calls the plugin's `shutdown` once and releases the host context.

@@ -15,12 +15,14 @@ public struct OutboxRecord: Sendable {
 extension StateStore {
     /// Runs `body` in one transaction (BEGIN IMMEDIATE), committing when it
     /// returns true and rolling back otherwise. Transactions of one store run
-    /// one at a time; the plugin's own state calls inside `body` join it.
-    /// - Throws: `StateStoreError` when SQLite cannot begin or commit.
+    /// one at a time, in this process and across the processes that share the
+    /// file; the plugin's own state calls inside `body` join it.
+    /// - Throws: `StateStoreError` when SQLite cannot begin or commit; one
+    ///   with `isBusy` (transient) when another process held the store for `writePatience`.
     public func transaction<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
         transactionLock.lock()
         defer { transactionLock.unlock() }
-        try exec("BEGIN IMMEDIATE")
+        try beginImmediate()
         let outcome: (commit: Bool, result: R)
         do {
             outcome = try body()
@@ -39,6 +41,37 @@ extension StateStore {
         return outcome.result
     }
 
+    /// How long a transaction waits for the write lock another process holds
+    /// before it gives up with a busy (transient) error.
+    static let writePatience = Duration.seconds(30)
+
+    /// Takes the write lock now, so that what the transaction reads (the
+    /// ledger) cannot change before it commits. Each attempt waits the busy timeout.
+    private func beginImmediate() throws {
+        let deadline = ContinuousClock.now + Self.writePatience
+        while true {
+            do {
+                try exec("BEGIN IMMEDIATE")
+                return
+            } catch let error as StateStoreError where error.isBusy && ContinuousClock.now < deadline {
+                continue
+            }
+        }
+    }
+
+    /// Runs one autocommit write, again while another process holds the store
+    /// (a statement that found the store busy changed nothing), for up to `writePatience`.
+    func patiently(_ body: () throws -> Void) throws {
+        let deadline = ContinuousClock.now + Self.writePatience
+        while true {
+            do {
+                return try body()
+            } catch let error as StateStoreError where error.isBusy && ContinuousClock.now < deadline {
+                continue
+            }
+        }
+    }
+
     /// Runs `body` while no transaction is open (for the relay and housekeeping).
     public func outsideTransactions<R>(_ body: () throws -> R) rethrows -> R {
         transactionLock.lock()
@@ -46,7 +79,7 @@ extension StateStore {
         return try body()
     }
 
-    private func run(_ sql: String, _ bind: (OpaquePointer) -> Void, _ row: ((OpaquePointer) -> Void)? = nil) throws {
+    func run(_ sql: String, _ bind: (OpaquePointer) -> Void, _ row: ((OpaquePointer) -> Void)? = nil) throws {
         let stmt = try prepare(sql)
         defer { sqlite3_finalize(stmt) }
         bind(stmt)
@@ -54,11 +87,11 @@ extension StateStore {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_ROW { row?(stmt); continue }
             if rc == SQLITE_DONE { return }
-            throw StateStoreError(description: "\(path): \(sql): \(String(cString: sqlite3_errmsg(db)))")
+            throw failure(sql, rc)
         }
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Whether `eventID` was already handled by consumer group `group`.
     public func isHandled(group: String, eventID: String) throws -> Bool {
@@ -120,18 +153,21 @@ extension StateStore {
     }
 
     public func deleteOutbox(through seq: Int64) throws {
-        try run("DELETE FROM outbox WHERE seq <= ?1", { sqlite3_bind_int64($0, 1, seq) })
+        // Patiently: rows left behind would be published again.
+        try patiently { try run("DELETE FROM outbox WHERE seq <= ?1", { sqlite3_bind_int64($0, 1, seq) }) }
     }
 
     /// Marks a delivery as started; returns how many times it was started
     /// (more than 1 means the daemon died while the plugin held it).
     public func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int {
-        try run("INSERT INTO inflight(grp, topic, part, off, starts) VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(grp, topic, part, off) DO UPDATE SET starts = starts + 1", {
-            sqlite3_bind_text($0, 1, group, -1, Self.transient)
-            sqlite3_bind_text($0, 2, topic, -1, Self.transient)
-            sqlite3_bind_int($0, 3, partition)
-            sqlite3_bind_int64($0, 4, offset)
-        })
+        try patiently {
+            try run("INSERT INTO inflight(grp, topic, part, off, starts) VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(grp, topic, part, off) DO UPDATE SET starts = starts + 1", {
+                sqlite3_bind_text($0, 1, group, -1, Self.transient)
+                sqlite3_bind_text($0, 2, topic, -1, Self.transient)
+                sqlite3_bind_int($0, 3, partition)
+                sqlite3_bind_int64($0, 4, offset)
+            })
+        }
         var starts = 1
         try run("SELECT starts FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
             sqlite3_bind_text($0, 1, group, -1, Self.transient)
@@ -143,12 +179,15 @@ extension StateStore {
     }
 
     public func finishDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws {
-        try run("DELETE FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
-            sqlite3_bind_text($0, 1, group, -1, Self.transient)
-            sqlite3_bind_text($0, 2, topic, -1, Self.transient)
-            sqlite3_bind_int($0, 3, partition)
-            sqlite3_bind_int64($0, 4, offset)
-        })
+        // Patiently: a marker left behind would count as a crash the next time this offset comes.
+        try patiently {
+            try run("DELETE FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
+                sqlite3_bind_text($0, 1, group, -1, Self.transient)
+                sqlite3_bind_text($0, 2, topic, -1, Self.transient)
+                sqlite3_bind_int($0, 3, partition)
+                sqlite3_bind_int64($0, 4, offset)
+            })
+        }
     }
 
     /// Headers as length-prefixed name/value pairs (a null value has length 0xFFFFFFFF).

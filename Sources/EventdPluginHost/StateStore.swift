@@ -4,9 +4,20 @@ import Foundation
 
 public struct StateStoreError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// SQLite's primary result code (0 when SQLite did not fail).
+    public var code: Int32 = 0
+
+    /// Another connection (another daemon sharing the state directory) held the
+    /// lock past the busy timeout: transient, worth a retry, never a reason to reject an event.
+    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 }
 
 /// Survives restarts and plugin reloads. Thread-safe (SQLite serialized mode).
+///
+/// Several daemons on one host may share a state directory (scale-out): the
+/// store runs in WAL mode with a busy timeout, and every write transaction
+/// starts with `BEGIN IMMEDIATE`, so transactions of all processes run one at
+/// a time and a ledger check is never stale by the time its entry commits.
 public final class StateStore: @unchecked Sendable {
     let db: OpaquePointer
     private let lock = NSLock()
@@ -31,7 +42,7 @@ public final class StateStore: @unchecked Sendable {
             throw StateStoreError(description: "cannot open \(path): \(message)")
         }
         db = handle
-        sqlite3_busy_timeout(db, 5000)
+        sqlite3_busy_timeout(db, Int32(Self.busyTimeoutMs))
         try exec("PRAGMA journal_mode=WAL")
         try exec("PRAGMA synchronous=NORMAL")
         try exec("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
@@ -40,28 +51,42 @@ public final class StateStore: @unchecked Sendable {
         try exec("CREATE INDEX IF NOT EXISTS ledger_age ON ledger(handled_at)")
         // The transactional outbox: events produced inside a committed handle, not yet acknowledged by the broker.
         try exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key BLOB, value BLOB, headers BLOB NOT NULL)")
+        // Which daemon's relay publishes the outbox when several share this store (StateStore+RelayLease).
+        try exec(Self.relayLeaseSchema)
         // Deliveries in flight in the plugin: a row left behind is a crash.
         try exec("CREATE TABLE IF NOT EXISTS inflight (grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, off INTEGER NOT NULL, starts INTEGER NOT NULL, PRIMARY KEY (grp, topic, part, off)) WITHOUT ROWID")
+        // Parked events of handlers that keep per-key order (StateStore+Parking).
+        try exec(Self.parkingSchema)
         getStmt = try prepare("SELECT value FROM kv WHERE key = ?1")
         putStmt = try prepare("INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         deleteStmt = try prepare("DELETE FROM kv WHERE key = ?1")
     }
 
+    /// How long one statement waits for another connection's lock.
+    static let busyTimeoutMs = 5000
+
     func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(db, sql, nil, nil, &err) == SQLITE_OK else {
+        let rc = sqlite3_exec(db, sql, nil, nil, &err)
+        guard rc == SQLITE_OK else {
             let message = err.map { String(cString: $0) } ?? "?"
             sqlite3_free(err)
-            throw StateStoreError(description: "\(path): \(sql): \(message)")
+            throw StateStoreError(description: "\(path): \(sql): \(message)", code: rc & 0xff)
         }
     }
 
     func prepare(_ sql: String) throws -> OpaquePointer {
         var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
-            throw StateStoreError(description: "\(path): prepare: \(String(cString: sqlite3_errmsg(db)))")
+        let rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StateStoreError(description: "\(path): prepare: \(String(cString: sqlite3_errmsg(db)))", code: rc & 0xff)
         }
         return stmt
+    }
+
+    /// The error for a statement that returned `rc`.
+    func failure(_ what: String, _ rc: Int32) -> StateStoreError {
+        StateStoreError(description: "\(path): \(what): \(String(cString: sqlite3_errmsg(db)))", code: rc & 0xff)
     }
 
     /// Reads a value; calls `body` with its bytes, or nil when absent.
@@ -78,8 +103,8 @@ public final class StateStore: @unchecked Sendable {
             return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, 0), count: length))
         case SQLITE_DONE:
             return body(nil)
-        default:
-            throw StateStoreError(description: "\(path): get: \(String(cString: sqlite3_errmsg(db)))")
+        case let rc:
+            throw failure("get", rc)
         }
     }
 
@@ -92,9 +117,8 @@ public final class StateStore: @unchecked Sendable {
         // A zero-length blob must still be non-NULL to satisfy NOT NULL.
         sqlite3_bind_zeroblob(stmt, 2, 0)
         if value.count > 0 { sqlite3_bind_blob(stmt, 2, value.baseAddress, Int32(value.count), nil) }
-        guard sqlite3_step(stmt) == SQLITE_DONE else {
-            throw StateStoreError(description: "\(path): put: \(String(cString: sqlite3_errmsg(db)))")
-        }
+        let rc = sqlite3_step(stmt)
+        guard rc == SQLITE_DONE else { throw failure("put", rc) }
     }
 
     /// Removes a key. Returns whether it existed.
@@ -104,9 +128,8 @@ public final class StateStore: @unchecked Sendable {
         let stmt = deleteStmt!
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         sqlite3_bind_blob(stmt, 1, key.baseAddress, Int32(key.count), nil)
-        guard sqlite3_step(stmt) == SQLITE_DONE else {
-            throw StateStoreError(description: "\(path): delete: \(String(cString: sqlite3_errmsg(db)))")
-        }
+        let rc = sqlite3_step(stmt)
+        guard rc == SQLITE_DONE else { throw failure("delete", rc) }
         return sqlite3_changes(db) > 0
     }
 

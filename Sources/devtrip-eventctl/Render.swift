@@ -32,6 +32,7 @@ enum Render {
             brokers:   \(text(r["brokers"]))
             plugins:   \(text(r["plugins"])) loaded, \(text(r["refused_plugins"])) refused
             reloads:   \(text(r["reloads"]))
+            kafka:     \(kafka(r["degraded"]))
 
             """
         let rows = (r["groups"]?.array ?? []).map { g -> [String] in
@@ -42,6 +43,12 @@ enum Render {
         }
         out += table(["GROUP", "PAUSED", "CONSUMED", "HANDLED", "SKIPPED", "DEAD", "TOPICS"], rows)
         return out
+    }
+
+    /// "ok", or the degraded state: "DEGRADED since <time> (<n> s): <reason>".
+    static func kafka(_ degraded: JSONValue?) -> String {
+        guard let degraded, degraded.object != nil else { return "ok" }
+        return "DEGRADED since \(text(degraded["since"])) (\(text(degraded["seconds"])) s): \(text(degraded["reason"]))"
     }
 
     static func pluginList(_ r: JSONValue) -> String {

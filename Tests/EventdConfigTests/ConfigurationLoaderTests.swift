@@ -155,7 +155,8 @@ func section(_ name: String, of text: String) -> [String] {
             "kafka": ["brokers", "batch_size", "poll_timeout_ms", "max_message_bytes", "create_topics",
                       "create_partitions", "create_replication_factor"],
             "embedded": ["brokers", "partitions", "bootstrap_file", "extra_topics"],
-            "delivery": ["attempts", "backoff_ms", "backoff_max_ms", "dlq_suffix", "crash_limit", "ledger_retention_hours"],
+            "delivery": ["attempts", "backoff_ms", "backoff_max_ms", "tiers", "keep_key_order", "handler_deadline_ms",
+                         "dlq_suffix", "crash_limit", "ledger_retention_hours"],
             "metrics": ["listen", "lag_interval_ms"],
         ]
         for (table, names) in keys {
@@ -426,6 +427,59 @@ func section(_ name: String, of text: String) -> [String] {
             """))
         #expect(e2.line == 3)
         #expect(e2.reason.contains("delivery.attempts"))
+    }
+
+    @Test func retryPoliciesResolveDeliveryThenPluginThenHandler() throws {
+        var config = try ConfigurationLoader.parseDaemon(text: """
+            [delivery]
+            attempts = 4
+            tiers = ["500ms", "30s", "2h"]
+            handler_deadline_ms = 0
+            """, file: Self.file)
+        #expect(config.delivery.retry.attempts == 4)
+        #expect(config.delivery.retry.tiers.map(\.delayMs) == [500, 30_000, 7_200_000])
+        #expect(config.delivery.retry.tiers.map { $0.topic(for: "t") } == ["t.retry.500ms", "t.retry.30s", "t.retry.2h"])
+        #expect(config.delivery.retry.keepKeyOrder, "on unless switched off")
+        config.plugins["p"] = try ConfigurationLoader.parsePlugin(text: """
+            [retry]
+            tiers = ["1m"]
+            keep_key_order = false
+
+            [retry.handlers."mission.completed"]
+            tiers = []
+            attempts = 1
+            """, file: "/cfg/plugins.d/p.toml", catalog: smallCatalog)
+        let pluginLevel = config.retryPolicy(plugin: "p", event: "mission.started")
+        #expect(pluginLevel.attempts == 4 && pluginLevel.tiers.map(\.name) == ["1m"] && !pluginLevel.keepKeyOrder)
+        let handler = config.retryPolicy(plugin: "p", event: "mission.completed")
+        #expect(handler.attempts == 1 && handler.tiers.isEmpty && !handler.keepKeyOrder && handler.deadlineMs == 0)
+        #expect(config.retryPolicy(plugin: "other", event: "mission.started") == config.delivery.retry)
+        #expect(config.allRetryTiers.map(\.name) == ["500ms", "30s", "2h", "1m"])
+    }
+
+    @Test func badRetrySettingsReportTheirLines() throws {
+        let tier = try #require(daemonError("""
+            [delivery]
+            tiers = ["10s", "10 minutes"]
+            """))
+        #expect(tier.line == 2 && tier.reason.contains("delivery.tiers") && tier.reason.contains("10 minutes"))
+        let twice = try #require(daemonError("[delivery]\ntiers = [\"1s\", \"1s\"]\n"))
+        #expect(twice.reason.contains("listed twice"))
+        let unknownKey = try #require(pluginError("""
+            [retry]
+            tries = 3
+            """))
+        #expect(unknownKey.line == 2 && unknownKey.reason.contains("retry.tries"))
+        let unknownEvent = try #require(pluginError("""
+            [retry.handlers."no.such"]
+            attempts = 2
+            """))
+        #expect(unknownEvent.reason.contains("no.such") && unknownEvent.reason.contains("not an event of the catalog"))
+        let badValue = try #require(pluginError("""
+            [retry.handlers."mission.started"]
+            keep_key_order = "yes"
+            """))
+        #expect(badValue.line == 2 && badValue.reason.contains("keep_key_order"))
     }
 
     @Test func badLogLevelReportsItsLine() throws {

@@ -114,9 +114,15 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
         let (dir, broker, config, plugins) = try setUp("dup")
         let daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir)
         defer { daemon.child.stop() }
-        let twice = events(3, prefix: "dup") + events(3, prefix: "dup")
-        try Kcat.produce(broker.bootstrap, topic: "mission-events", lines: twice)
+        // The same ids again in a later batch (within one batch a repeated id is rejected as duplicate-id).
         var plugin: [String: Any] = [:]
+        try Kcat.produce(broker.bootstrap, topic: "mission-events", lines: events(3, prefix: "dup"))
+        try Harness.waitUntil("3 handled", timeout: 60, poll: 0.3) {
+            let result = try Eventctl.run(["stats", "--json"], socket: daemon.socket).json()["result"] as? [String: Any]
+            let group = (result?["groups"] as? [[String: Any]])?.first { $0["name"] as? String == "tx-counter-group" }
+            return ((group?["plugins"] as? [[String: Any]])?.first?["handled"] as? Int) == 3
+        }
+        try Kcat.produce(broker.bootstrap, topic: "mission-events", lines: events(3, prefix: "dup"))
         try Harness.waitUntil("6 deliveries", timeout: 60, poll: 0.5) {
             let result = try Eventctl.run(["stats", "--json"], socket: daemon.socket).json()["result"] as? [String: Any]
             let group = (result?["groups"] as? [[String: Any]])?.first { $0["name"] as? String == "tx-counter-group" }

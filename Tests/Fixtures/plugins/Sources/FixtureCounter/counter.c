@@ -8,6 +8,10 @@
  *  - if event_id equals setting "block_id":  never returns (a wedged handler);
  *  - if event_id equals setting "abort_id":  abort() (a handler that crashes the daemon);
  *    (neither touches state nor produces)
+ *  - if event_id equals setting "flaky_id": DTE_RETRY "flaky by fixture" for its
+ *    first "flaky_failures" (decimal text, default 2) calls in this process, then as below;
+ *  - if event_id equals setting "slow_id": its first call sleeps "slow_ms"
+ *    (default 300) before going on as below (a handler over its deadline);
  *  - otherwise increments state "seen/<event_id>" (skipped when the event has
  *    no id) and "total" (values are decimal text), then produces on setting
  *    "output_topic" (default "counter-events") with key = the event's key,
@@ -43,6 +47,12 @@ struct counter {
     char retry_id[256];
     char block_id[256];
     char abort_id[256];
+    char flaky_id[256];
+    int flaky_failures;
+    int flaky_calls;
+    char slow_id[256];
+    int slow_ms;
+    int slow_calls;
 };
 
 /* Reads "<key>": "<string>" from the host's compact settings JSON.
@@ -125,6 +135,21 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
     else if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) bad = "retry_id";
     else if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) bad = "block_id";
     else if (read_setting(config, config_len, "abort_id", self->abort_id, sizeof self->abort_id) < 0) bad = "abort_id";
+    char number[32] = "";
+    if (!bad && read_setting(config, config_len, "flaky_id", self->flaky_id, sizeof self->flaky_id) < 0) bad = "flaky_id";
+    self->flaky_failures = 2;
+    if (!bad) {
+        int found = read_setting(config, config_len, "flaky_failures", number, sizeof number);
+        if (found < 0) bad = "flaky_failures";
+        else if (found) self->flaky_failures = atoi(number);
+    }
+    if (!bad && read_setting(config, config_len, "slow_id", self->slow_id, sizeof self->slow_id) < 0) bad = "slow_id";
+    self->slow_ms = 300;
+    if (!bad) {
+        int found = read_setting(config, config_len, "slow_ms", number, sizeof number);
+        if (found < 0) bad = "slow_ms";
+        else if (found) self->slow_ms = atoi(number);
+    }
     if (bad) {
         snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
         free(self);
@@ -151,6 +176,21 @@ static dte_outcome counter_handle(void *instance, const dte_event *event, char *
     if (self->retry_id[0] && strcmp(id, self->retry_id) == 0) {
         snprintf(err, err_cap, "transient by fixture");
         return DTE_RETRY;
+    }
+    if (self->flaky_id[0] && strcmp(id, self->flaky_id) == 0) {
+        pthread_mutex_lock(&self->lock);
+        int call = ++self->flaky_calls;
+        pthread_mutex_unlock(&self->lock);
+        if (call <= self->flaky_failures) {
+            snprintf(err, err_cap, "flaky by fixture (call %d of %d failing)", call, self->flaky_failures);
+            return DTE_RETRY;
+        }
+    }
+    if (self->slow_id[0] && strcmp(id, self->slow_id) == 0) {
+        pthread_mutex_lock(&self->lock);
+        int call = ++self->slow_calls;
+        pthread_mutex_unlock(&self->lock);
+        if (call == 1) usleep((useconds_t)self->slow_ms * 1000);
     }
 
     char seen_key[300];

@@ -1,0 +1,306 @@
+// Non-blocking retries: a failed event is parked on a delay tier topic
+// (`<topic>.retry.<tier>`) and its source offset committed; the group reads
+// its tier topics too, hands a record back to the one handler that failed it
+// once it is due, and pauses (never sleeps) a tier partition whose next record
+// is not due yet. Handlers that keep per-key order park later events of a
+// parked key behind it, in order, and release them after it.
+import CEventdPlugin
+import EventdConfig
+import EventdKafka
+import EventdPluginHost
+import EventdRouting
+import Foundation
+
+/// The retry policies of one group's handlers and the tier topics they use.
+struct RetryPlan: @unchecked Sendable, Equatable {
+    /// Per catalog event index, the policy of each plugin handling it (a short list, scanned).
+    private var byEvent: [[(plugin: ObjectIdentifier, policy: RetryPolicy)]] = []
+    /// Plugins with a handler that keeps per-key order (they have parked-key state).
+    private(set) var orderedPlugins: [PluginInstance] = []
+    /// Tier topic -> the source topic it retries.
+    private(set) var tierTopics: [String: String] = [:]
+
+    /// The policy of `plugin`'s handler of the event with catalog index `event`.
+    @inline(__always) func policy(_ plugin: PluginInstance, event: Int) -> RetryPolicy {
+        if event < byEvent.count {
+            let id = ObjectIdentifier(plugin)
+            for entry in byEvent[event] where entry.plugin == id { return entry.policy }
+        }
+        return RetryPolicy()
+    }
+
+    /// The plan of a group's route claims under `configuration`.
+    init(claims: [RouteClaim<PluginInstance>], catalog: EventCatalog, configuration: DaemonConfiguration) {
+        byEvent = Array(repeating: [], count: catalog.entries.count)
+        var ordered: [ObjectIdentifier: PluginInstance] = [:]
+        for claim in claims {
+            let plugin = claim.target
+            let events = claim.event == "*" ? catalog.entries.map(\.name) : [claim.event]
+            var tiers = Set<RetryTier>()
+            for name in events {
+                guard let event = catalog.event(named: name) else { continue }
+                let policy = configuration.retryPolicy(plugin: plugin.name, event: event.name)
+                if !byEvent[event.index].contains(where: { $0.plugin == ObjectIdentifier(plugin) }) {
+                    byEvent[event.index].append((ObjectIdentifier(plugin), policy))
+                }
+                tiers.formUnion(policy.tiers)
+                if policy.keepKeyOrder && !policy.tiers.isEmpty { ordered[ObjectIdentifier(plugin)] = plugin }
+            }
+            for topic in claim.topics {
+                for tier in tiers { tierTopics[tier.topic(for: topic)] = topic }
+            }
+        }
+        orderedPlugins = ordered.values.sorted { $0.name < $1.name }
+    }
+
+    init() {}
+
+    static func == (a: RetryPlan, b: RetryPlan) -> Bool {
+        a.tierTopics == b.tierTopics && a.orderedPlugins.map(ObjectIdentifier.init) == b.orderedPlugins.map(ObjectIdentifier.init)
+            && a.byEvent.count == b.byEvent.count
+            && zip(a.byEvent, b.byEvent).allSatisfy { x, y in
+                x.count == y.count && zip(x, y).allSatisfy { $0.plugin == $1.plugin && $0.policy == $1.policy }
+            }
+    }
+}
+
+/// Which (topic, key)s have parked events, per plugin instance: a cache of the
+/// plugins' `parked` tables, so that an event of a key that is not parked
+/// (nearly all) costs no store read. A key found here is checked against the store.
+final class ParkedKeyCache: @unchecked Sendable {
+    struct Key: Hashable {
+        var topic: String
+        var key: [UInt8]
+    }
+
+    private let lock = NSLock()
+    private var keys: [ObjectIdentifier: Set<Key>] = [:]
+    /// Plugins whose stored keys were read since the last rebalance.
+    private var loaded: Set<ObjectIdentifier> = []
+
+    /// Reads each plugin's keys from its store again on next use (after a rebalance:
+    /// another member may have parked events of keys this one now reads).
+    func invalidate() { lock.withLock { loaded.removeAll() } }
+
+    /// The keys of `plugins`, read from their stores where not read yet; taken once per
+    /// partition and batch, so the per-event check takes no lock.
+    func snapshot(_ plugins: [PluginInstance], load: (PluginInstance) -> [(topic: String, key: [UInt8])]) -> ParkedSnapshot {
+        guard !plugins.isEmpty else { return ParkedSnapshot(sets: [:], empty: true) }
+        let missing = lock.withLock { plugins.filter { !loaded.contains(ObjectIdentifier($0)) } }
+        var stored: [(ObjectIdentifier, [Key])] = []
+        for plugin in missing { stored.append((ObjectIdentifier(plugin), load(plugin).map { Key(topic: $0.topic, key: $0.key) })) }
+        return lock.withLock {
+            // Merged, not replaced: a key parked meanwhile by another partition's thread stays.
+            for (id, list) in stored {
+                keys[id, default: []].formUnion(list)
+                loaded.insert(id)
+            }
+            var sets: [ObjectIdentifier: Set<Key>] = [:]
+            for plugin in plugins { sets[ObjectIdentifier(plugin)] = keys[ObjectIdentifier(plugin)] ?? [] }
+            return ParkedSnapshot(sets: sets, empty: sets.values.allSatisfy(\.isEmpty))
+        }
+    }
+
+    func insert(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
+        lock.withLock { _ = keys[ObjectIdentifier(plugin), default: []].insert(Key(topic: topic, key: key)) }
+    }
+
+    func remove(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
+        lock.withLock { _ = keys[ObjectIdentifier(plugin)]?.remove(Key(topic: topic, key: key)) }
+    }
+}
+
+/// One partition thread's view of the parked keys during one batch.
+struct ParkedSnapshot {
+    var sets: [ObjectIdentifier: Set<ParkedKeyCache.Key>]
+    /// No plugin has a parked key: the per-event check is one branch.
+    var empty: Bool
+
+    @inline(__always) func mayContain(_ plugin: PluginInstance, topic: () -> String, key: UnsafeRawBufferPointer) -> Bool {
+        if empty { return false }
+        guard let set = sets[ObjectIdentifier(plugin)], !set.isEmpty else { return false }
+        return set.contains(ParkedKeyCache.Key(topic: topic(), key: Array(key)))
+    }
+
+    mutating func insert(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
+        guard sets[ObjectIdentifier(plugin)] != nil else { return }
+        sets[ObjectIdentifier(plugin)]!.insert(ParkedKeyCache.Key(topic: topic, key: key))
+        empty = false
+    }
+
+    mutating func remove(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
+        _ = sets[ObjectIdentifier(plugin)]?.remove(ParkedKeyCache.Key(topic: topic, key: key))
+    }
+}
+
+extension GroupConsumer {
+    /// Puts `record` on the tier `parked.tier` of `policy`; for an ordered
+    /// event the plugin's `parked` row is written first. A failure here is a
+    /// delivery failure: the partition is read again, nothing is lost.
+    func park(_ record: some RecordFields, _ parked: ParkedEvent, plugin: PluginInstance, policy: RetryPolicy,
+              tracker: DeliveryTracker, counters: inout GroupCounters) {
+        var parked = parked
+        let tier = policy.tiers[parked.tier]
+        parked.dueMs = Int64(Date().timeIntervalSince1970 * 1000) + Int64(tier.delayMs)
+        do {
+            if parked.ordered, let key = record.keyBytes {
+                try plugin.context.state.park(group: group, topic: record.topic, key: key, partition: record.partition, offset: record.offset)
+                parkedKeys.insert(plugin, topic: record.topic, key: key)
+            }
+            try tiers.park(record, parked, tier: tier, tracker: tracker)
+        } catch {
+            logger.critical("cannot park an event on its retry tier; the partition is read again: \(error)", metadata: [
+                "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            ])
+            tracker.fail(KafkaError(code: -1, message: "park: \(error)"))
+            return
+        }
+        counters.parked += 1
+        counters.retried += 1
+        logger.warning(parked.behind ? "event parked behind an earlier event of its key" : "event parked for a later retry", metadata: [
+            "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            "tier": "\(tier.name)", "attempts": "\(parked.attempts)", "error": "\(parked.lastError)",
+        ])
+    }
+
+    /// For a handler that keeps per-key order: parks a source event behind an
+    /// earlier parked event of its key. - Returns: whether it was parked.
+    func parkBehindEarlier(_ record: KafkaRecord, plugin: PluginInstance, event: String, eventID: () -> String, policy: RetryPolicy,
+                           parked snapshot: inout ParkedSnapshot, tracker: DeliveryTracker, counters: inout GroupCounters) -> Bool {
+        guard !snapshot.empty, policy.keepKeyOrder, !policy.tiers.isEmpty, let key = record.key,
+              snapshot.mayContain(plugin, topic: { record.topic }, key: key) else { return false }
+        let store = plugin.context.state
+        let topic = record.topic
+        let keyBytes = Array(key)
+        let state: StateStore.ParkState
+        do {
+            state = try store.parkState(group: group, topic: topic, key: keyBytes, partition: record.partition, offset: record.offset)
+        } catch {
+            tracker.fail(KafkaError(code: -1, message: "parked-key lookup: \(error)"))
+            return true
+        }
+        // Parked itself: read again after a crash; it goes back to waiting (a duplicate tier record is skipped later).
+        guard state.hasEarlier || state.isParked else {
+            if state.rows == 0 {
+                parkedKeys.remove(plugin, topic: topic, key: keyBytes)
+                snapshot.remove(plugin, topic: topic, key: keyBytes)
+            }
+            return false
+        }
+        let parked = ParkedEvent(group: group, plugin: plugin.name, handler: event, eventID: eventID(), tier: 0, behind: true,
+                                 ordered: true, attempts: 0, firstFailure: nil, lastError: "waiting behind an earlier event of its key",
+                                 dueMs: 0)
+        park(record, parked, plugin: plugin, policy: policy, tracker: tracker, counters: &counters)
+        return true
+    }
+
+    /// The parked keys of this group's ordered plugins, for one partition's share of a batch.
+    func parkedSnapshot(_ plan: RetryPlan) -> ParkedSnapshot {
+        parkedKeys.snapshot(plan.orderedPlugins) { plugin in
+            do { return try plugin.context.state.parkedKeys(group: group) } catch {
+                logger.error("cannot read parked keys; per-key order is not enforced until the next rebalance: \(error)",
+                             metadata: ["plugin": "\(plugin.name)"])
+                return []
+            }
+        }
+    }
+
+    /// Handles one tier partition's records of a batch, in order, up to the first that is not due.
+    func processTier(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
+                     tracker: DeliveryTracker, result: inout BucketResult) {
+        let groupBytes = Array(group.utf8)
+        for i in indices {
+            let record = batch[i]
+            // Tier topics are shared by every group reading the source topic: this group's records only.
+            guard case .some(.some(let owner)) = record.header(ParkedEvent.prefix + "group"), owner.elementsEqual(groupBytes) else {
+                continue
+            }
+            let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+            if case .some(.some(let due)) = record.header(ParkedEvent.prefix + "due"),
+               let dueMs = Int64(String(decoding: due, as: UTF8.self)), dueMs > nowMs {
+                result.notDue = (record.offset, .now + .milliseconds(dueMs - nowMs))
+                return
+            }
+            result.counters.consumed += 1
+            let copied = CopiedRecord(record)
+            let original = ParkedEvent.original(of: copied)
+            guard let parked = ParkedEvent(copied) else {
+                deadLetter(original, DeadLetter(outcome: .malformed, error: "record on a retry tier without its x-retry-* headers",
+                                                attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
+                continue
+            }
+            redeliver(original, parked, routes: routes, plan: plan, tracker: tracker, result: &result)
+        }
+    }
+
+    /// Hands a due tier record back to the handler that parked it.
+    private func redeliver(_ original: CopiedRecord, _ parked: ParkedEvent, routes: RouteTable<PluginInstance>, plan: RetryPlan,
+                           tracker: DeliveryTracker, result: inout BucketResult) {
+        guard let topic = routes.topic(original.topic), let event = routes.catalog.event(named: parked.handler),
+              let plugin = routes.targets(topic: topic, event: event).first(where: { $0.name == parked.plugin }) else {
+            let now = Date()
+            deadLetter(original, DeadLetter(outcome: .retriesExhausted,
+                                            error: "plugin '\(parked.plugin)' no longer handles '\(parked.handler)' from '\(original.topic)' in this group; last error: \(parked.lastError)",
+                                            plugin: parked.plugin, handler: parked.handler, attempts: parked.attempts,
+                                            firstFailure: parked.firstFailure ?? now, lastFailure: now), tracker, &result.counters)
+            return
+        }
+        let policy = plan.policy(plugin, event: event.index)
+        let statsKey = HandlerKey(plugin: ObjectIdentifier(plugin), event: event.index)
+        if parked.ordered, let key = original.keyBytes {
+            let state: StateStore.ParkState
+            do {
+                state = try plugin.context.state.parkState(group: group, topic: original.topic, key: key,
+                                                           partition: original.partition, offset: original.offset)
+            } catch {
+                tracker.fail(KafkaError(code: -1, message: "parked-key lookup: \(error)"))
+                return
+            }
+            guard state.isParked else {
+                // Finished already: a second tier record of one event (parked again after a crash).
+                result.counters.duplicates += 1
+                result.handlers[statsKey, default: HandlerStats(plugin: plugin, event: event.name)].duplicates += 1
+                return
+            }
+            if state.hasEarlier && !policy.tiers.isEmpty {
+                var behind = parked
+                behind.tier = 0
+                behind.behind = true
+                behind.lastError = parked.behind ? parked.lastError : "waiting behind an earlier event of its key"
+                park(original, behind, plugin: plugin, policy: policy, tracker: tracker, counters: &result.counters)
+                result.handlers[statsKey, default: HandlerStats(plugin: plugin, event: event.name)].parked += 1
+                return
+            }
+        }
+        // Waiting behind another event is not a failure: such an event gets the full in-memory attempts.
+        let ladder = Ladder(attempts: parked.behind ? nil : 1, nextTier: parked.behind ? 0 : parked.tier + 1,
+                            attemptsBefore: parked.attempts, firstFailure: parked.firstFailure, holdsParkRow: parked.ordered)
+        let start = ContinuousClock.now
+        let outcome = ReplayEvent.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
+            handle(original, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer, tracker: tracker,
+                   counters: &result.counters, policy: policy, ladder: ladder)
+        }
+        result.handlers[statsKey, default: HandlerStats(plugin: plugin, event: event.name)].record(outcome, latency: ContinuousClock.now - start)
+    }
+
+    /// Pauses a tier partition at `offset` until `due` (polling thread).
+    func delay(_ tp: TopicPartition, at offset: Int64, until due: ContinuousClock.Instant) {
+        logger.debug("retry tier partition waits for its next record", metadata: [
+            "topic": "\(tp.topic)", "partition": "\(tp.partition)", "offset": "\(offset)", "in": "\(due - .now)",
+        ])
+        consumer.setPaused(true, [tp])
+        do { try consumer.seek(tp, to: offset) } catch { logger.error("seek on a retry tier failed: \(error)") }
+        delayed[tp] = due
+    }
+
+    /// Resumes the tier partitions whose next record is due (polling thread).
+    func resumeDueTiers() {
+        guard !delayed.isEmpty else { return }
+        let now = ContinuousClock.now
+        let due = delayed.filter { $0.value <= now }.map(\.key)
+        guard !due.isEmpty else { return }
+        for tp in due { delayed[tp] = nil }
+        let resume = due.filter { !isAdminPaused($0) }
+        if !resume.isEmpty { consumer.setPaused(false, resume) }
+    }
+}
