@@ -39,10 +39,16 @@ extension StateStore {
     public struct ParkState: Sendable, Equatable {
         /// The event itself is parked.
         public var isParked = false
-        /// An earlier event of the same key is parked (or one on another partition).
+        /// An earlier event of the same key is parked (by offset; on another partition, a smaller partition number).
         public var hasEarlier = false
         /// Parked events of the key, this one included.
         public var rows = 0
+
+        public init(isParked: Bool = false, hasEarlier: Bool = false, rows: Int = 0) {
+            self.isParked = isParked
+            self.hasEarlier = hasEarlier
+            self.rows = rows
+        }
     }
 
     public func parkState(group: String, topic: String, key: [UInt8], partition: Int32, offset: Int64) throws -> ParkState {
@@ -52,7 +58,8 @@ extension StateStore {
         }, { stmt in
             let part = sqlite3_column_int(stmt, 0), off = sqlite3_column_int64(stmt, 1)
             state.rows += 1
-            if part == partition && off == offset { state.isParked = true } else if part != partition || off < offset { state.hasEarlier = true }
+            // Across partitions (a key that moved) the smaller (partition, offset) goes first: never a cycle.
+            if part == partition && off == offset { state.isParked = true } else if (part, off) < (partition, offset) { state.hasEarlier = true }
         })
         return state
     }

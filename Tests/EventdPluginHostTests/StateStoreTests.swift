@@ -18,6 +18,32 @@ import Testing
         }
     }
 
+    @Test func parkedEventsOfAKeyAreOrderedByOffsetAndAcrossPartitionsWithoutACycle() throws {
+        let store = try StateStore(path: path)
+        let key = Array("user-1".utf8)
+        try store.park(group: "g", topic: "t", key: key, partition: 2, offset: 10)
+        try store.park(group: "g", topic: "t", key: key, partition: 2, offset: 10)   // parked again after a crash: one row
+        try store.park(group: "g", topic: "t", key: key, partition: 2, offset: 12)
+        try store.park(group: "g", topic: "u", key: key, partition: 2, offset: 5)    // another topic: another order
+        try store.park(group: "h", topic: "t", key: key, partition: 2, offset: 5)    // another group
+        let head = try store.parkState(group: "g", topic: "t", key: key, partition: 2, offset: 10)
+        #expect(head == .init(isParked: true, hasEarlier: false, rows: 2))
+        let behind = try store.parkState(group: "g", topic: "t", key: key, partition: 2, offset: 12)
+        #expect(behind.isParked && behind.hasEarlier)
+        let fresh = try store.parkState(group: "g", topic: "t", key: key, partition: 2, offset: 20)
+        #expect(!fresh.isParked && fresh.hasEarlier, "a new event of the key waits")
+        #expect(try store.parkState(group: "g", topic: "t", key: Array("user-2".utf8), partition: 2, offset: 20).rows == 0)
+        // The same key parked on two partitions (it moved): the smaller partition goes first, not both wait.
+        try store.park(group: "g", topic: "t", key: key, partition: 1, offset: 50)
+        #expect(try !store.parkState(group: "g", topic: "t", key: key, partition: 1, offset: 50).hasEarlier)
+        #expect(try store.parkState(group: "g", topic: "t", key: key, partition: 2, offset: 10).hasEarlier)
+        try store.unpark(group: "g", topic: "t", key: key, partition: 1, offset: 50)
+        try store.unpark(group: "g", topic: "t", key: key, partition: 2, offset: 10)
+        #expect(try !store.parkState(group: "g", topic: "t", key: key, partition: 2, offset: 12).hasEarlier, "released in order")
+        #expect(try store.parkedKeys(group: "g").map(\.topic).sorted() == ["t", "u"])
+        #expect(try store.parkedCount(group: "g") == 2)
+    }
+
     @Test func transactionsOfTwoConnectionsDoNotInterleave() throws {
         let stores = [try StateStore(path: path), try StateStore(path: path)]
         let failures = UncheckedCounter()
