@@ -181,20 +181,28 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Records between this member's position and the end of each assigned
-    /// partition, from librdkafka's cached watermarks (no broker round trip).
-    public func lag() -> [(TopicPartition, Int64)] {
+    /// partition, from librdkafka's cached watermarks. A partition this member
+    /// has not consumed from since it was assigned has no position yet: its
+    /// committed offset stands in (one broker round trip for those, at most
+    /// `timeoutMs`), else the low watermark.
+    public func lag(timeoutMs: Int32 = 1000) -> [(TopicPartition, Int64)] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         _ = rd_kafka_position(handle, list)
+        var committed: [TopicPartition: Int64] = [:]
+        let unpositioned = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }.filter { $0.offset < 0 }
+            .map { TopicPartition(String(cString: $0.topic), $0.partition) }
+        if !unpositioned.isEmpty { committed = (try? self.committed(unpositioned, timeoutMs: timeoutMs)) ?? [:] }
         var result: [(TopicPartition, Int64)] = []
         for i in 0..<Int(list.pointee.cnt) {
             let elem = list.pointee.elems[i]
             var low: Int64 = -1, high: Int64 = -1
             guard rd_kafka_get_watermark_offsets(handle, elem.topic, elem.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
                   high >= 0 else { continue }
-            let position = elem.offset >= 0 ? elem.offset : low
-            result.append((TopicPartition(String(cString: elem.topic), elem.partition), max(0, high - max(position, 0))))
+            let tp = TopicPartition(String(cString: elem.topic), elem.partition)
+            let position = elem.offset >= 0 ? elem.offset : committed[tp].flatMap { $0 >= 0 ? $0 : nil } ?? low
+            result.append((tp, max(0, high - max(position, 0))))
         }
         return result
     }
