@@ -82,11 +82,7 @@ extension Daemon: ControlHandler {
     }
 
     /// The group's pause state, read on its polling thread.
-    func pauseSnapshot(_ group: GroupConsumer) -> ([String], [String]) {
-        let box = UncheckedBox(([String](), [String]()))
-        group.perform { consumer in box.value = consumer.pauseState }
-        return box.value
-    }
+    func pauseSnapshot(_ group: GroupConsumer) -> ([String], [String]) { group.pauseState }
 
     func disabledPluginNames() -> Set<String> {
         Set(groups.flatMap { pauseSnapshot($0).1 })

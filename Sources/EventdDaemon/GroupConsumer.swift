@@ -280,9 +280,14 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         applyPause()
     }
 
-    var pauseState: (topics: [String], disabledPlugins: [String]) { (pausedTopics.sorted(), disabledPlugins.sorted()) }
+    /// The admin pauses, readable from any thread without waiting for the polling thread
+    /// (which may be waiting for acknowledgements while the brokers are away).
+    var pauseState: (topics: [String], disabledPlugins: [String]) { lock.withLock { publishedPauseState } }
+    private var publishedPauseState: (topics: [String], disabledPlugins: [String]) = ([], [])
 
     private func applyPause() {
+        let state = (pausedTopics.sorted(), disabledPlugins.sorted())
+        lock.withLock { publishedPauseState = state }
         let assignment = consumer.assignment()
         let paused = assignment.filter { isAdminPaused($0) || delayed[$0] != nil }
         let running = assignment.filter { !isAdminPaused($0) && delayed[$0] == nil }
