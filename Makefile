@@ -79,7 +79,7 @@ test-unit: build plugins fixtures docs
 
 test: deps test-plugins test-unit test-system
 
-# The full-size kill -9 soak (make test runs a 4,000-event variant): about 1.5 minutes.
+# The full-size kill -9 soak (make test runs a 4,000-event variant): about 40 s once built (measured 37.7 s).
 soak: deps build plugins fixtures
 	EVENTD_SOAK_EVENTS=20000 EVENTD_SOAK_KILLS=5 EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_PLUGIN_STAGE=$(STAGE) \
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd $(SWIFT) test --filter killMinusNineSoak
