@@ -207,7 +207,7 @@ extension GroupConsumer {
 
     /// Handles one tier partition's records of a batch, in order, up to the first that is not due.
     func processTier(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                     tracker: DeliveryTracker, result: inout BucketResult) {
+                     memo: RetryMemo?, tracker: DeliveryTracker, result: inout BucketResult) {
         let groupBytes = Array(group.utf8)
         for i in indices {
             let record = batch[i]
@@ -229,13 +229,15 @@ extension GroupConsumer {
                                                 attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
                 continue
             }
-            redeliver(original, parked, routes: routes, plan: plan, tracker: tracker, result: &result)
+            redeliver(original, parked, routes: routes, plan: plan, memo: memo.flatMap { $0.offset == record.offset ? $0 : nil },
+                      tierOffset: record.offset, tracker: tracker, result: &result)
+            if result.notDue != nil { return }
         }
     }
 
     /// Hands a due tier record back to the handler that parked it.
     private func redeliver(_ original: CopiedRecord, _ parked: ParkedEvent, routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                           tracker: DeliveryTracker, result: inout BucketResult) {
+                           memo: RetryMemo?, tierOffset: Int64, tracker: DeliveryTracker, result: inout BucketResult) {
         guard let topic = routes.topic(original.topic), let event = routes.catalog.event(named: parked.handler),
               let plugin = routes.targets(topic: topic, event: event).first(where: { $0.name == parked.plugin }) else {
             let now = Date()
@@ -273,19 +275,29 @@ extension GroupConsumer {
             }
         }
         // Waiting behind another event is not a failure: such an event gets the full in-memory attempts.
+        let pluginID = ObjectIdentifier(plugin)
         let ladder = Ladder(attempts: parked.behind ? nil : 1, nextTier: parked.behind ? 0 : parked.tier + 1,
-                            attemptsBefore: parked.attempts, firstFailure: parked.firstFailure, holdsParkRow: parked.ordered)
+                            attemptsBefore: parked.attempts, firstFailure: memo?.firstFailure[pluginID] ?? parked.firstFailure,
+                            holdsParkRow: parked.ordered, priorAttempts: memo?.attempts[pluginID] ?? 0)
         let start = ContinuousClock.now
         let outcome = ReplayEvent.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
             handle(original, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer, tracker: tracker,
-                   counters: &result.counters, policy: policy, ladder: ladder)
+                   counters: &result.counters, policy: policy, ladder: ladder, started: start, pausing: true)
+        }
+        if outcome.outcome == .backoff {
+            // A released event's in-memory attempts: the tier partition pauses at its record between them.
+            var next = memo ?? RetryMemo(offset: tierOffset)
+            next.attempts[pluginID] = outcome.attempts
+            next.firstFailure[pluginID] = outcome.firstFailure
+            result.memo = next
+            result.notDue = (tierOffset, .now + .milliseconds(Int(outcome.retryAfter * 1000)))
         }
         result.handlers[statsKey, default: HandlerStats(plugin: plugin, event: event.name)].record(outcome, latency: ContinuousClock.now - start)
     }
 
-    /// Pauses a tier partition at `offset` until `due` (polling thread).
+    /// Pauses a partition at `offset` until `due` (polling thread).
     func delay(_ tp: TopicPartition, at offset: Int64, until due: ContinuousClock.Instant) {
-        logger.debug("retry tier partition waits for its next record", metadata: [
+        logger.debug("partition waits for its next record (a retry tier, or between in-memory attempts)", metadata: [
             "topic": "\(tp.topic)", "partition": "\(tp.partition)", "offset": "\(offset)", "in": "\(due - .now)",
         ])
         consumer.setPaused(true, [tp])
@@ -293,8 +305,8 @@ extension GroupConsumer {
         delayed[tp] = due
     }
 
-    /// Resumes the tier partitions whose next record is due (polling thread).
-    func resumeDueTiers() {
+    /// Resumes the partitions whose next record is due (polling thread).
+    func resumeDuePartitions() {
         guard !delayed.isEmpty else { return }
         let now = ContinuousClock.now
         let due = delayed.filter { $0.value <= now }.map(\.key)

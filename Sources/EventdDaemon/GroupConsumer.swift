@@ -46,8 +46,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     let tiers: RetryTierPublisher
     /// Which (topic, key)s have parked events, per plugin.
     let parkedKeys = ParkedKeyCache()
-    /// Tier partitions paused until their next record is due (polling thread only).
+    /// Partitions paused until their next record is due: a tier record, or an in-memory retry (polling thread only).
     var delayed: [TopicPartition: ContinuousClock.Instant] = [:]
+    /// The event an in-memory retry paused each partition at (polling thread only).
+    var retryMemos: [TopicPartition: RetryMemo] = [:]
     let consumer: KafkaConsumer
     let followUps: FollowUpProducer
     let deadLetters: DeadLetterPublisher
@@ -140,7 +142,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         while isRunning {
             runMailbox()
             lock.withLock { lastHeartbeat = .now }
-            resumeDueTiers()
+            resumeDuePartitions()
             consumer.consume(into: batch, timeoutMs: options.pollTimeoutMs)
             guard batch.count > 0 else { continue }
             buckets.removeAll(keepingCapacity: true)
@@ -162,12 +164,14 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             let routes = self.routes
             let plan = self.plan
             let trackers = work.map { _ in DeliveryTracker() }
+            let memos = order.map { retryMemos[$0] }
             results.withUnsafeMutableBufferPointer { out in
                 // Each iteration writes only its own slot; the batch is read-only here.
-                let shared = UncheckedSendable((out, batch, work, routes, plan, trackers))
+                let shared = UncheckedSendable((out, batch, work, routes, plan, trackers, memos))
                 DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                    let (slots, batch, work, routes, plan, trackers) = shared.value
-                    slots[index] = process(batch, indices: work[index], routes: routes, plan: plan, tracker: trackers[index])
+                    let (slots, batch, work, routes, plan, trackers, memos) = shared.value
+                    slots[index] = process(batch, indices: work[index], routes: routes, plan: plan, memo: memos[index],
+                                           tracker: trackers[index])
                 }
             }
             // Acknowledgements are awaited once for the whole batch, not partition by partition.
@@ -191,10 +195,13 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     do { try consumer.seek(tp, to: first) } catch { logger.error("seek failed: \(error)") }
                     Thread.sleep(forTimeInterval: 1)
                 } else if let (offset, due) = result.notDue {
-                    // A tier record that is not due yet: the partition waits, paused, at that record.
+                    // A tier record that is not due yet, or an event between two in-memory attempts:
+                    // the partition waits, paused, at that record; the others go on.
                     delay(tp, at: offset, until: due)
+                    retryMemos[tp] = result.memo
                     toStore.append((tp, offset))
                 } else {
+                    retryMemos[tp] = nil
                     toStore.append((tp, batch[buckets[tp]!.last!].offset + 1))
                 }
             }
@@ -305,8 +312,19 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var counters = GroupCounters()
         var handlers: [HandlerKey: HandlerStats] = [:]
         var deliveryFailure: KafkaError?
-        /// A tier partition stopped at this offset: its record is due at that instant.
+        /// The partition stopped at this offset: its record is due (again) at that instant.
         var notDue: (offset: Int64, due: ContinuousClock.Instant)?
+        /// With `notDue` for an in-memory retry: where the stopped event's handlers stand.
+        var memo: RetryMemo?
+    }
+
+    /// An event whose partition is paused between two in-memory attempts of one of its handlers.
+    struct RetryMemo {
+        var offset: Int64
+        /// Handlers that finished with it (not handed it again), and the attempts and first failure of the others.
+        var done: Set<ObjectIdentifier> = []
+        var attempts: [ObjectIdentifier: Int] = [:]
+        var firstFailure: [ObjectIdentifier: Date] = [:]
     }
 
     struct HandlerKey: Hashable {
@@ -330,13 +348,13 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
 
     /// Handles one partition's records of a batch, in order.
     private func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                         tracker: DeliveryTracker) -> BucketResult {
+                         memo: RetryMemo?, tracker: DeliveryTracker) -> BucketResult {
         var result = BucketResult()
         // A bucket is one partition, so one topic: look it up once.
         let topic = routes.topic(batch[indices[0]].topicBytes)
         if topic == nil, plan.tierTopics[batch[indices[0]].topic] != nil {
             followUps.withTracker(tracker) {
-                processTier(batch, indices: indices, routes: routes, plan: plan, tracker: tracker, result: &result)
+                processTier(batch, indices: indices, routes: routes, plan: plan, memo: memo, tracker: tracker, result: &result)
             }
             metrics.record(group: group, topic: batch[indices[0]].topic, result)
             return result
@@ -348,8 +366,11 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         followUps.withTracker(tracker) {
             for i in indices {
                 result.counters.consumed += 1
-                dispatch(batch[i], topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
-                         parked: &parked, tracker: tracker, result: &result)
+                let record = batch[i]
+                let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
+                dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
+                         parked: &parked, memo: handed, tracker: tracker, result: &result)
+                if result.notDue != nil { break }
             }
         }
         // Metrics are recorded here, in parallel across partitions, not on the polling thread.
@@ -360,7 +381,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
     private func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, plan: RetryPlan,
                           scratch: inout EventScratch, seenIDs: inout BatchIDSet, parked: inout ParkedSnapshot,
-                          tracker: DeliveryTracker, result: inout BucketResult) {
+                          memo: RetryMemo?, tracker: DeliveryTracker, result: inout BucketResult) {
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
                                           attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
@@ -391,8 +412,12 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             return
         }
         let errorBuffer = scratch.error
+        var done = memo?.done ?? []
         scratch.withEvent(record, name: resolved.event.cName, group: groupCName) { event in
             for plugin in targets {
+                let pluginID = ObjectIdentifier(plugin)
+                // Back after an in-memory retry's pause: handlers that finished with it are not handed it again.
+                if done.contains(pluginID) { continue }
                 let start = ContinuousClock.now
                 let policy = plan.policy(plugin, event: resolved.event.index)
                 if !parked.empty, parkBehindEarlier(record, plugin: plugin, event: resolved.event.name,
@@ -400,10 +425,28 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                                                     policy: policy, parked: &parked, tracker: tracker, counters: &result.counters) {
                     let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
                     result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].parked += 1
+                    done.insert(pluginID)
                     continue
                 }
+                var ladder = Ladder()
+                ladder.priorAttempts = memo?.attempts[pluginID] ?? 0
+                ladder.firstFailure = memo?.firstFailure[pluginID]
                 let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
-                                     tracker: tracker, counters: &result.counters, policy: policy, started: start)
+                                     tracker: tracker, counters: &result.counters, policy: policy, ladder: ladder, started: start,
+                                     pausing: true)
+                if outcome.outcome == .backoff {
+                    // The partition pauses at this event; the handlers after this one get it when it comes back.
+                    var next = memo ?? RetryMemo(offset: record.offset)
+                    next.done = done
+                    next.attempts[pluginID] = outcome.attempts
+                    next.firstFailure[pluginID] = outcome.firstFailure
+                    result.memo = next
+                    result.notDue = (record.offset, .now + .milliseconds(Int(outcome.retryAfter * 1000)))
+                    let key = HandlerKey(plugin: pluginID, event: resolved.event.index)
+                    result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: .zero)
+                    return
+                }
+                done.insert(pluginID)
                 if outcome.outcome == .parked, policy.keepKeyOrder, let key = record.key {
                     // Later events of its key in this batch wait behind it.
                     parked.insert(plugin, topic: record.topic, key: Array(key))
@@ -426,6 +469,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         var firstFailure: Date?
         /// The event has a row in the plugin's `parked` table, to remove once it is finished.
         var holdsParkRow = false
+        /// In-memory attempts earlier calls made (a partition paused between them).
+        var priorAttempts = 0
     }
 
     /// Runs one handler with in-memory retries; then parks the event on its
@@ -434,7 +479,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
                 errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
                 policy: RetryPolicy, ladder: Ladder = Ladder(), replayedFrom: String? = nil,
-                started: ContinuousClock.Instant? = nil) -> HandlerResult {
+                started: ContinuousClock.Instant? = nil, pausing: Bool = false) -> HandlerResult {
         let transactional = plugin.image.transactional
         let store = plugin.context.state
         let eventID = event.pointee.event_id.map { String(cString: $0) } ?? ""
@@ -470,7 +515,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             writeError("handler took \(Int(milliseconds(took))) ms, over its deadline of \(policy.deadlineMs) ms", errorBuffer)
             return true
         }
-        var attempt = 0
+        // Pausing: one attempt per call, `ladder.priorAttempts` made by earlier calls; a failure
+        // with attempts left returns `.backoff` and the caller pauses the partition (never sleeps).
+        var attempt = ladder.priorAttempts
+        var retried = 0
         var firstFailure = ladder.firstFailure
         while true {
             attempt += 1
@@ -488,7 +536,7 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                         }
                         let outcome: dte_outcome? = try store.transaction {
                             if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
-                            let start = attempt == 1 ? started ?? .now : .now
+                            let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
                             let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
                                 plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
                             }
@@ -522,20 +570,30 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     outcome = DTE_RETRY
                 }
             } else {
-                let start = attempt == 1 ? started ?? .now : .now
+                let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
                 outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
                 if overDeadline(outcome, since: start) { outcome = DTE_RETRY }
             }
             if outcome == DTE_OK {
                 counters.handled += 1
-                return finished(HandlerResult(outcome: .ok, attempts: attempt, finished: returnedAt))
+                return finished(HandlerResult(outcome: .ok, attempts: attempt, finished: returnedAt, retried: retried))
             }
             errorBuffer[EventScratch.errorCapacity - 1] = 0
             let reason = String(cString: errorBuffer)
             let now = Date()
             if firstFailure == nil { firstFailure = now }
+            if outcome == DTE_RETRY && attempt < attempts && pausing {
+                counters.retried += 1
+                logger.warning("handler asked for a retry; its partition waits", metadata: [
+                    "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
+                    "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
+                ])
+                return HandlerResult(outcome: .backoff, attempts: attempt, finished: returnedAt, retried: retried + 1,
+                                     retryAfter: backoff(attempt: attempt, policy), firstFailure: firstFailure)
+            }
             if outcome == DTE_RETRY && attempt < attempts && isRunning {
                 counters.retried += 1
+                retried += 1
                 logger.warning("handler asked for a retry", metadata: [
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
                     "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
@@ -550,14 +608,15 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                                          firstFailure: firstFailure, lastError: reason, dueMs: 0)
                 // Parked, or (when parking failed) the partition is read again: either way not finished here.
                 park(record, parked, plugin: plugin, policy: policy, tracker: tracker, counters: &counters)
-                return HandlerResult(outcome: .parked, attempts: attempt)
+                return HandlerResult(outcome: .parked, attempts: attempt, retried: retried)
             }
             let letter = DeadLetter(outcome: outcome == DTE_RETRY ? .retriesExhausted : .rejected, error: reason,
                                     plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
                                     attempts: ladder.attemptsBefore + attempt, firstFailure: firstFailure!, lastFailure: now,
                                     replayedFrom: replayedFrom)
             deadLetter(record, letter, tracker, &counters)
-            return finished(HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt))
+            return finished(HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt,
+                                          retried: retried))
         }
     }
 
@@ -607,7 +666,10 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     }
 
     func kafkaRevoked(_ partitions: [TopicPartition]) {
-        for tp in partitions { delayed[tp] = nil }
+        for tp in partitions {
+            delayed[tp] = nil
+            retryMemos[tp] = nil
+        }
         logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
     }
 }
@@ -620,11 +682,17 @@ enum TransactionalAttempt {
 
 /// The result of handing one event to one plugin.
 struct HandlerResult {
-    enum Outcome { case ok, rejected, retriesExhausted, duplicate, crashed, parked }
+    enum Outcome { case ok, rejected, retriesExhausted, duplicate, crashed, parked, backoff }
     var outcome: Outcome
+    /// Attempts so far, earlier calls of an in-memory retry included.
     var attempts: Int
     /// When the handler's last call returned, if measured.
     var finished: ContinuousClock.Instant? = nil
+    /// Failed attempts this call followed with another (`.backoff` counts its next one).
+    var retried = 0
+    /// `.backoff`: how long to wait before the next attempt, and when the first one failed.
+    var retryAfter: TimeInterval = 0
+    var firstFailure: Date? = nil
 }
 
 /// Counters of one plugin within one group.
@@ -660,9 +728,10 @@ extension GroupConsumer.HandlerStats {
         case .crashed: crashed += 1
         case .duplicate: duplicates += 1
         case .parked: parked += 1
+        case .backoff: break
         }
-        retries += max(result.attempts - 1, 0)
-        latencies.append(latency)
+        retries += result.retried
+        if result.outcome != .backoff { latencies.append(latency) }
     }
 }
 

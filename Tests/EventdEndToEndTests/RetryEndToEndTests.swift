@@ -103,6 +103,53 @@ enum RetryBroker: String, CaseIterable, CustomStringConvertible {
                 "in-memory attempts sufficed: nothing parked")
     }
 
+    @Test func inMemoryRetriesPauseOnlyTheirPartition() throws {
+        // Two failing calls with a long backoff (1–2 s, then 2–4 s): the event's partition waits, paused;
+        // events of other partitions produced meanwhile are handled at once, not after the retries.
+        let counter = """
+            [plugin]
+            enabled = true
+
+            [retry]
+            attempts = 3
+            backoff_ms = 2000
+            backoff_max_ms = 4000
+
+            [settings]
+            flaky_id = "slow-1"
+            flaky_failures = "2"
+
+            """
+        let setup = try setUp("retry-pause", broker: .mock, pluginFiles: ["counter": counter], fixtures: ["counter"])
+        let daemon = try DaemonUnderTest(config: setup.config, brokers: setup.bootstrap, pluginDir: setup.plugins, dir: setup.dir)
+        defer { daemon.child.stop() }
+        try daemon.waitForAssignment(groups: 1)
+        try Kcat.produce(setup.bootstrap, topic: "mission-events", lines: [("X", Self.envelope("slow-1")), ("X", Self.envelope("slow-2"))])
+        // The rest comes once slow-1 has failed: a later batch, which a sleeping retry would hold back.
+        try Harness.waitUntil("slow-1's first failure", timeout: 30, poll: 0.05) { daemon.child.log.contains("flaky by fixture (call 1") }
+        let others = (0..<30).map { (key: "k\($0)", value: Self.envelope("other-\($0)")) }
+        try Kcat.produce(setup.bootstrap, topic: "mission-events", lines: others)
+        var outputs: [TimedRecord] = []
+        try Harness.waitUntil("all 32 handled", timeout: 60, poll: 0.3) {
+            outputs = try TimedRecord.readAll(setup.bootstrap, topic: "counter-events")
+            return outputs.count >= 32
+        }
+        let time = Dictionary(outputs.map { ($0.value, $0.timestampMs) }, uniquingKeysWith: min)
+        let slow = try #require(time["slow-1"])
+        let sameKeyOthers = outputs.filter { $0.key != "X" }
+        let partitionOfX = try #require(outputs.first { $0.key == "X" }).partition
+        // Keys on other partitions than X's flowed while X's partition waited.
+        let elsewhere = sameKeyOthers.filter { $0.partition != partitionOfX }
+        #expect(!elsewhere.isEmpty)
+        #expect(elsewhere.allSatisfy { $0.timestampMs < slow }, "other partitions did not wait for the in-memory retries")
+        #expect(slow - (elsewhere.map(\.timestampMs).max() ?? 0) >= 1000, "slow-1 succeeded only after its backoffs")
+        #expect(outputs.filter { $0.key == "X" }.sorted { $0.offset < $1.offset }.map(\.value) == ["slow-1", "slow-2"],
+                "its partition kept its order")
+        #expect(outputs.count == 32, "each handled once")
+        let stats = try pluginStats(daemon, group: "counter-group")
+        #expect(stats["retries"] as? Int == 2 && stats["parked"] as? Int == 0, "\(stats)")
+    }
+
     @Test(arguments: RetryBroker.allCases)
     func parkedEventsKeepTheirKeysOrderAndExhaustedOnesAreDeadLettered(_ broker: RetryBroker) throws {
         // One in-memory attempt, then tiers of 1 s and 2 s: a handler failing twice succeeds on the 2 s tier.
