@@ -412,12 +412,11 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
             return
         }
         let errorBuffer = scratch.error
-        var done = memo?.done ?? []
         scratch.withEvent(record, name: resolved.event.cName, group: groupCName) { event in
-            for plugin in targets {
+            for (index, plugin) in targets.enumerated() {
                 let pluginID = ObjectIdentifier(plugin)
                 // Back after an in-memory retry's pause: handlers that finished with it are not handed it again.
-                if done.contains(pluginID) { continue }
+                if let memo, memo.done.contains(pluginID) { continue }
                 let start = ContinuousClock.now
                 let policy = plan.policy(plugin, event: resolved.event.index)
                 if !parked.empty, parkBehindEarlier(record, plugin: plugin, event: resolved.event.name,
@@ -425,7 +424,6 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                                                     policy: policy, parked: &parked, tracker: tracker, counters: &result.counters) {
                     let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
                     result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].parked += 1
-                    done.insert(pluginID)
                     continue
                 }
                 var ladder = Ladder()
@@ -437,7 +435,8 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                 if outcome.outcome == .backoff {
                     // The partition pauses at this event; the handlers after this one get it when it comes back.
                     var next = memo ?? RetryMemo(offset: record.offset)
-                    next.done = done
+                    // The handlers before this one are done with it (handled, parked, or done before the pause).
+                    next.done.formUnion(targets[..<index].map(ObjectIdentifier.init))
                     next.attempts[pluginID] = outcome.attempts
                     next.firstFailure[pluginID] = outcome.firstFailure
                     result.memo = next
@@ -446,7 +445,6 @@ final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                     result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: .zero)
                     return
                 }
-                done.insert(pluginID)
                 if outcome.outcome == .parked, policy.keepKeyOrder, let key = record.key {
                     // Later events of its key in this batch wait behind it.
                     parked.insert(plugin, topic: record.topic, key: Array(key))
