@@ -7,7 +7,10 @@ let package = Package(
     products: [.library(name: "auth", type: .dynamic, targets: ["Auth"])],
     dependencies: [.package(path: "../sdk")],
     targets: [
-        .target(name: "Auth", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
+        .target(name: "Auth", dependencies: [
+            .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdServiceKit", package: "sdk"),
+        ]),
         .testTarget(name: "AuthTests", dependencies: [
             "Auth",
             .product(name: "EventdPluginSDK", package: "sdk"),

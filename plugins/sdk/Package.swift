@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The plugin SDK: the C ABI header, a Swift wrapper over it, and a test host
-// for plugin unit tests. It has no dependencies, so every plugin package
-// builds it in seconds.
+// for plugin unit tests, and the service plugins' shared handler plumbing
+// (EventdServiceKit). It has no dependencies, so every plugin package builds
+// it in seconds.
 import PackageDescription
 
 let package = Package(
@@ -10,11 +11,13 @@ let package = Package(
         .library(name: "CEventdPlugin", targets: ["CEventdPlugin"]),
         .library(name: "EventdPluginSDK", targets: ["EventdPluginSDK"]),
         .library(name: "EventdPluginTesting", targets: ["EventdPluginTesting"]),
+        .library(name: "EventdServiceKit", targets: ["EventdServiceKit"]),
     ],
     targets: [
         .target(name: "CEventdPlugin"),
         .target(name: "EventdPluginSDK", dependencies: ["CEventdPlugin"]),
         .target(name: "EventdPluginTesting", dependencies: ["EventdPluginSDK", "CEventdPlugin"]),
+        .target(name: "EventdServiceKit", dependencies: ["EventdPluginSDK"]),
         .testTarget(name: "EventdPluginSDKTests", dependencies: ["EventdPluginSDK", "EventdPluginTesting"]),
     ],
     swiftLanguageModes: [.v6]

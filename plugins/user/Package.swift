@@ -7,7 +7,10 @@ let package = Package(
     products: [.library(name: "user", type: .dynamic, targets: ["User"])],
     dependencies: [.package(path: "../sdk")],
     targets: [
-        .target(name: "User", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
+        .target(name: "User", dependencies: [
+            .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdServiceKit", package: "sdk"),
+        ]),
         .testTarget(name: "UserTests", dependencies: [
             "User",
             .product(name: "EventdPluginSDK", package: "sdk"),

@@ -2,6 +2,7 @@
 // account status, roles and permissions from payment events, mission session
 // security from mission and resource events, evaluation statistics.
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// The `[settings]` of plugins.d/auth.toml.

@@ -1,4 +1,5 @@
 // auth-service-evaluation-group: evaluation-events -> evaluation/<userId>.
+import EventdServiceKit
 import Foundation
 
 /// Distinct reasons tallied per user before further ones count as "other".

@@ -1,5 +1,6 @@
 // The payloads of the events the auth plugin consumes, exactly as
 // plugins/README.md defines them: every field required unless optional here.
+import EventdServiceKit
 
 struct RenewalFailed: UserPayload {
     let userId: String

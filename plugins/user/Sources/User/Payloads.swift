@@ -1,5 +1,6 @@
 // The payloads of the events the user plugin consumes and produces, exactly
 // as plugins/README.md defines them: every field required unless optional here.
+import EventdServiceKit
 
 struct UserRegistered: UserPayload {
     let userId: String

@@ -3,6 +3,7 @@
 // user.settings.changed / user.profile.updated follow-ups, and (⚠️ rows)
 // mission usage statistics and evaluation achievements.
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// The `[settings]` of plugins.d/user.toml.

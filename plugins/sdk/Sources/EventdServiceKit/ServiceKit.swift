@@ -1,29 +1,31 @@
-// Plumbing every handler shares: strict decoding with validation, JSON state
-// documents, follow-up events with deterministic ids, and the error kinds
-// that become a reject or a retry.
+// Plumbing the service plugins' handlers share (auth, user): strict decoding
+// with validation, JSON state documents, follow-up events with deterministic
+// ids, and the error kinds that become a reject or a retry. A static library
+// linked into each plugin image: no Swift type crosses the plugin ABI.
 import EventdPluginSDK
 import Foundation
 
 /// A permanent problem with an event (bad value in an otherwise well-formed
 /// payload): the handler rejects it with this message.
-struct Rejection: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct Rejection: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A stored document that no longer decodes: permanent, so a reject.
-struct StateError: Error, CustomStringConvertible {
-    let description: String
+public struct StateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// The subscription plans, lowest to highest.
-enum Plan: String, CaseIterable, Codable, Sendable {
+public enum Plan: String, CaseIterable, Codable, Sendable {
     case basic, pro, premium
 
-    var rank: Int { Plan.allCases.firstIndex(of: self)! }
+    public var rank: Int { Plan.allCases.firstIndex(of: self)! }
 
     /// The plan named by a payload field, or a rejection naming the field.
-    static func parse(_ text: String, field: String) throws -> Plan {
+    public static func parse(_ text: String, field: String) throws -> Plan {
         guard let plan = Plan(rawValue: text) else {
             throw Rejection("field 'payload.\(field)' must be one of \(allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
         }
@@ -32,55 +34,55 @@ enum Plan: String, CaseIterable, Codable, Sendable {
 }
 
 /// How a plan change moves along the plan order.
-enum PlanDirection: String, Codable, Sendable {
+public enum PlanDirection: String, Codable, Sendable {
     case upgrade, downgrade, unchanged
 
-    init(from: Plan, to: Plan) {
+    public init(from: Plan, to: Plan) {
         self = to.rank > from.rank ? .upgrade : to.rank < from.rank ? .downgrade : .unchanged
     }
 }
 
 /// Field checks beyond what the decoder enforces; the messages name the field
 /// the way the SDK's decoding errors do.
-enum Check {
-    static func nonEmpty(_ value: String, _ field: String) throws {
+public enum Check {
+    public static func nonEmpty(_ value: String, _ field: String) throws {
         if value.isEmpty { throw Rejection("field 'payload.\(field)' must not be empty") }
     }
 
     /// An id that becomes part of a state key: non-empty and without '/'.
-    static func keySafe(_ value: String, _ field: String) throws {
+    public static func keySafe(_ value: String, _ field: String) throws {
         try nonEmpty(value, field)
         if value.contains("/") { throw Rejection("field 'payload.\(field)' must not contain '/', got '\(value)'") }
     }
 
-    static func nonNegative(_ value: Int, _ field: String) throws {
+    public static func nonNegative(_ value: Int, _ field: String) throws {
         if value < 0 { throw Rejection("field 'payload.\(field)' must not be negative, got \(value)") }
     }
 
-    static func score(_ value: Int, _ field: String = "score") throws {
+    public static func score(_ value: Int, _ field: String = "score") throws {
         if !(0...100).contains(value) { throw Rejection("field 'payload.\(field)' must be between 0 and 100, got \(value)") }
     }
 }
 
 /// A payload that names the user it is about.
-protocol UserPayload: Decodable {
+public protocol UserPayload: Decodable {
     var userId: String { get }
     /// Checks values the decoder cannot (empty ids, ranges, plan names).
     func validate() throws
 }
 
 /// A decoded, validated event and what a handler needs to act on it.
-struct Incoming<Payload: UserPayload> {
-    let event: Event
-    let envelope: EventEnvelope<Payload>
-    var payload: Payload { envelope.payload }
-    var userId: String { envelope.payload.userId }
-    var at: Date { envelope.occurredAt }
-    var eventId: String { envelope.eventId }
+public struct Incoming<Payload: UserPayload> {
+    public let event: Event
+    public let envelope: EventEnvelope<Payload>
+    public var payload: Payload { envelope.payload }
+    public var userId: String { envelope.payload.userId }
+    public var at: Date { envelope.occurredAt }
+    public var eventId: String { envelope.eventId }
 
     /// Decodes strictly, then validates: the user id must be present and
     /// agree with the envelope's `subject` when there is one.
-    init(_ event: Event, as type: Payload.Type) throws {
+    public init(_ event: Event, as type: Payload.Type) throws {
         self.event = event
         envelope = try EventEnvelope<Payload>(event)
         try Check.keySafe(envelope.payload.userId, "userId")
@@ -92,30 +94,32 @@ struct Incoming<Payload: UserPayload> {
 }
 
 /// RFC 3339 timestamps with milliseconds, the form `OutgoingEvent` writes.
-enum Timestamp {
-    static func string(_ date: Date) -> String {
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)
     }
 
-    static func date(_ text: String) -> Date? {
+    public static func date(_ text: String) -> Date? {
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 
     /// Whole seconds from `start` to `end`, never negative.
-    static func seconds(from start: Date, to end: Date) -> Int {
+    public static func seconds(from start: Date, to end: Date) -> Int {
         max(0, Int(end.timeIntervalSince(start).rounded(.down)))
     }
 }
 
 /// The plugin's key-value store holding JSON documents.
-struct Store {
-    let host: PluginHost
+public struct Store {
+    public let host: PluginHost
 
-    static func encoder() -> JSONEncoder {
+    public init(host: PluginHost) { self.host = host }
+
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -125,7 +129,7 @@ struct Store {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -140,7 +144,7 @@ struct Store {
 
     /// The document at `key`, `nil` when absent.
     /// - Throws: `HostError` (transient) or `StateError` when it does not decode.
-    func load<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
+    public func load<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
         guard let bytes = try host.state(key) else { return nil }
         do {
             return try Self.decoder().decode(T.self, from: Data(bytes))
@@ -149,34 +153,41 @@ struct Store {
         }
     }
 
-    func save<T: Encodable>(_ key: String, _ value: T) throws {
+    public func save<T: Encodable>(_ key: String, _ value: T) throws {
         try host.setState(key, Array(try Self.encoder().encode(value)))
     }
 
-    func delete(_ key: String) throws { try host.deleteState(key) }
+    public func delete(_ key: String) throws { try host.deleteState(key) }
 }
 
 /// A `notification.requested` payload (plugins/README.md).
-struct NotificationRequested: Encodable {
-    let userId: String
-    let channel: String
-    let template: String
-    let data: [String: String]
+public struct NotificationRequested: Encodable {
+    public let userId: String
+    public let channel: String
+    public let template: String
+    public let data: [String: String]
+
+    public init(userId: String, channel: String, template: String, data: [String: String]) {
+        self.userId = userId
+        self.channel = channel
+        self.template = template
+        self.data = data
+    }
 }
 
 /// Produces one source event's follow-ups: JSON envelopes keyed by the user,
 /// with ids `followUpID(0)`, `followUpID(1)`, ... in production order, so a
 /// handler run again for the same event produces the same ids.
-final class FollowUps {
-    let host: PluginHost
-    let event: Event
-    let plugin: String
-    let source: String
-    let subject: String
-    let occurredAt: Date
-    private(set) var count = 0
+public final class FollowUps {
+    public let host: PluginHost
+    public let event: Event
+    public let plugin: String
+    public let source: String
+    public let subject: String
+    public let occurredAt: Date
+    public private(set) var count = 0
 
-    init<P>(_ incoming: Incoming<P>, host: PluginHost, plugin: String, source: String) {
+    public init<P>(_ incoming: Incoming<P>, host: PluginHost, plugin: String, source: String) {
         var event = incoming.event
         // The daemon fills the id from the envelope; fall back to the decoded one.
         if event.id.isEmpty { event.id = incoming.eventId }
@@ -188,7 +199,7 @@ final class FollowUps {
         occurredAt = incoming.at
     }
 
-    func produce<P: Encodable>(topic: String, type: String, payload: P) throws {
+    public func produce<P: Encodable>(topic: String, type: String, payload: P) throws {
         let outgoing = OutgoingEvent(id: event.followUpID(count, plugin: plugin), type: type, occurredAt: occurredAt,
                                      source: source, subject: subject, payload: payload)
         count += 1
@@ -197,14 +208,14 @@ final class FollowUps {
 }
 
 /// Appends `element`, keeping at most `limit` (the newest).
-func appendBounded<T>(_ list: inout [T], _ element: T, limit: Int) {
+public func appendBounded<T>(_ list: inout [T], _ element: T, limit: Int) {
     list.append(element)
     if list.count > limit { list.removeFirst(list.count - limit) }
 }
 
 /// Counts `key` in a tally of at most `limit` distinct keys; further keys
 /// are counted under "other", so free-text reasons cannot grow a document.
-func tally(_ counts: inout [String: Int], _ key: String, limit: Int) {
+public func tally(_ counts: inout [String: Int], _ key: String, limit: Int) {
     if counts[key] == nil && counts.count >= limit {
         counts["other", default: 0] += 1
     } else {
@@ -214,7 +225,7 @@ func tally(_ counts: inout [String: Int], _ key: String, limit: Int) {
 
 extension PluginSettings {
     /// Refuses keys this plugin does not know, so a typo refuses the load.
-    func requireOnly(_ keys: Set<String>) throws {
+    public func requireOnly(_ keys: Set<String>) throws {
         for key in raw.keys.sorted() where !keys.contains(key) {
             throw SettingsError("unknown setting '\(key)' (expected one of: \(keys.sorted().joined(separator: ", ")))")
         }
@@ -223,7 +234,7 @@ extension PluginSettings {
     /// An integer setting. (The SDK's `int(_:)` refuses 0 and 1 on Linux,
     /// where Foundation lets those numbers cast to `Bool`; JSON booleans are
     /// told apart here by their `objCType`, "c".)
-    func integer(_ key: String) throws -> Int? {
+    public func integer(_ key: String) throws -> Int? {
         guard let value = raw[key] else { return nil }
         guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
               number.doubleValue == number.doubleValue.rounded(), abs(number.doubleValue) < 9.0e15 else {
@@ -233,7 +244,7 @@ extension PluginSettings {
     }
 
     /// A list of integers of at least `minimum`, sorted and without duplicates.
-    func integers(_ key: String, default value: [Int], minimum: Int) throws -> [Int] {
+    public func integers(_ key: String, default value: [Int], minimum: Int) throws -> [Int] {
         guard let raw = raw[key] else { return value }
         guard let list = raw as? [Any] else { throw SettingsError("setting '\(key)' must be an array of integers") }
         var numbers: Set<Int> = []
@@ -251,14 +262,14 @@ extension PluginSettings {
     }
 
     /// An integer setting of at least `minimum`.
-    func int(_ key: String, default value: Int, minimum: Int) throws -> Int {
+    public func int(_ key: String, default value: Int, minimum: Int) throws -> Int {
         let number = try integer(key) ?? value
         guard number >= minimum else { throw SettingsError("setting '\(key)' must be at least \(minimum), got \(number)") }
         return number
     }
 
     /// A non-empty string setting.
-    func nonEmptyString(_ key: String, default value: String) throws -> String {
+    public func nonEmptyString(_ key: String, default value: String) throws -> String {
         let text = try string(key) ?? value
         guard !text.isEmpty else { throw SettingsError("setting '\(key)' must not be empty") }
         return text
