@@ -26,6 +26,19 @@ struct ParkedEvent {
 
     static let prefix = "x-retry-"
 
+    /// The original event of a tier record: its source coordinates and headers without `x-retry-*`.
+    static func original(of record: CopiedRecord) -> CopiedRecord {
+        var original = record
+        original.topic = record.header(prefix + "original-topic") ?? record.topic
+        original.partition = record.header(prefix + "original-partition").flatMap { Int32($0) } ?? record.partition
+        original.offset = record.header(prefix + "original-offset").flatMap { Int64($0) } ?? record.offset
+        original.timestampMs = record.header(prefix + "original-timestamp").flatMap { Int64($0) } ?? record.timestampMs
+        original.headers = record.headers.filter { !$0.name.hasPrefix(prefix) }
+        return original
+    }
+}
+
+extension ParkedEvent {
     /// Reads the headers of a tier record; nil when it is not one (or not readable).
     init?(_ record: CopiedRecord) {
         func header(_ name: String) -> String? { record.header(Self.prefix + name) }
@@ -43,32 +56,6 @@ struct ParkedEvent {
         ordered = header("ordered") == "1"
         lastError = header("error") ?? ""
         firstFailure = header("first-failure").flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0 / 1000) }
-    }
-
-    init(group: String, plugin: String, handler: String, eventID: String, tier: Int, behind: Bool, ordered: Bool,
-         attempts: Int, firstFailure: Date?, lastError: String, dueMs: Int64) {
-        self.group = group
-        self.plugin = plugin
-        self.handler = handler
-        self.eventID = eventID
-        self.tier = tier
-        self.behind = behind
-        self.ordered = ordered
-        self.attempts = attempts
-        self.firstFailure = firstFailure
-        self.lastError = lastError
-        self.dueMs = dueMs
-    }
-
-    /// The original event of a tier record: its source coordinates and headers without `x-retry-*`.
-    static func original(of record: CopiedRecord) -> CopiedRecord {
-        var original = record
-        original.topic = record.header(prefix + "original-topic") ?? record.topic
-        original.partition = record.header(prefix + "original-partition").flatMap { Int32($0) } ?? record.partition
-        original.offset = record.header(prefix + "original-offset").flatMap { Int64($0) } ?? record.offset
-        original.timestampMs = record.header(prefix + "original-timestamp").flatMap { Int64($0) } ?? record.timestampMs
-        original.headers = record.headers.filter { !$0.name.hasPrefix(prefix) }
-        return original
     }
 }
 
