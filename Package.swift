@@ -26,9 +26,11 @@ let package = Package(
         .target(name: "EventdKafka", dependencies: ["CRDKafka"]),
         // Routing: event catalog, aliases, topic bindings, envelope scanning.
         .target(name: "EventdRouting"),
-        // Plugin host: ABI checks, loader, registry, host function table, state store.
+        // Plugin stores: the protocol delivery talks to, and its SQLite implementation.
+        .target(name: "EventdStore", dependencies: ["CSQLite"]),
+        // Plugin host: ABI checks, loader, registry, host function table.
         .target(name: "EventdPluginHost", dependencies: [
-            "CSQLite", "EventdRouting",
+            "EventdStore", "EventdRouting",
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -39,9 +41,16 @@ let package = Package(
         // Control plane: wire format and command table shared by the server and the CLI.
         .target(name: "CEventdSocket"),
         .target(name: "EventdControl", dependencies: ["CEventdSocket", .product(name: "Logging", package: "swift-log")]),
-        // Delivery and daemon wiring: consume loops, dispatch, producer, dead letters, systemd.
+        // Delivery: consume loops, dispatch, handler invocation, retries and delay tiers,
+        // dead letters, follow-ups and the outbox relay.
+        .target(name: "EventdDelivery", dependencies: [
+            "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore", "EventdConfig",
+            .product(name: "CEventdPlugin", package: "sdk"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Daemon wiring: configuration to running groups, control handlers, systemd, metrics.
         .target(name: "EventdDaemon", dependencies: [
-            "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdConfig", "EventdControl", "CSystemd",
+            "EventdDelivery", "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore", "EventdConfig", "EventdControl", "CSystemd",
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -59,13 +68,18 @@ let package = Package(
 
         .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),
         .testTarget(name: "EventdConfigTests", dependencies: ["EventdConfig", "EventdRouting"]),
+        .testTarget(name: "EventdStoreTests", dependencies: ["EventdStore"]),
         .testTarget(name: "EventdPluginHostTests", dependencies: [
             "EventdPluginHost", "EventdRouting",
             .product(name: "CEventdPlugin", package: "sdk"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "EventdDeliveryTests", dependencies: [
+            "EventdDelivery", "EventdConfig", "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EventdDaemonTests", dependencies: [
-            "EventdDaemon", "EventdConfig", "EventdKafka",
+            "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl"]),

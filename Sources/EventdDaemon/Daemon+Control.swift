@@ -1,6 +1,7 @@
 // The daemon's answers to control commands.
 import CEventdPlugin
 import EventdConfig
+import EventdDelivery
 import EventdControl
 import EventdKafka
 import EventdPluginHost
@@ -51,7 +52,7 @@ extension Daemon: ControlHandler {
             let (pausedTopics, disabled) = pauseSnapshot(group)
             return [
                 "name": .init(group.group),
-                "topics": .array(group.routes.topics.map { .string($0) }),
+                "topics": .array(group.topics.map { .string($0) }),
                 "paused_topics": .array(pausedTopics.map { .string($0) }),
                 "disabled_plugins": .array(disabled.map { .string($0) }),
                 "counters": countersJSON(group.counters),
@@ -118,7 +119,7 @@ extension Daemon: ControlHandler {
                     "latency_max_us": .number(Double(c.latencyMax.components.seconds * 1_000_000 + c.latencyMax.components.attoseconds / 1_000_000_000_000)),
                 ]
             }
-            let lag = group.consumer.lag().sorted { ($0.0.topic, $0.0.partition) < ($1.0.topic, $1.0.partition) }.map { tp, value -> JSONValue in
+            let lag = group.lag().sorted { ($0.0.topic, $0.0.partition) < ($1.0.topic, $1.0.partition) }.map { tp, value -> JSONValue in
                 ["topic": .init(tp.topic), "partition": .init(Int(tp.partition)), "lag": .init(Int(value))]
             }
             return ["name": .init(group.group), "counters": countersJSON(group.counters), "rebalances": .init(group.rebalances),
@@ -280,8 +281,8 @@ extension Daemon: ControlHandler {
         guard let group = groups.first(where: { $0.group == name }) else {
             return .failure(.init(.refused, "no consumer group '\(name)'; groups: \(groups.map(\.group).joined(separator: ", "))"))
         }
-        if let topic, !group.routes.topics.contains(topic) {
-            return .failure(.init(.refused, "group '\(name)' does not read topic '\(topic)'; it reads \(group.routes.topics.joined(separator: ", "))"))
+        if let topic, !group.topics.contains(topic) {
+            return .failure(.init(.refused, "group '\(name)' does not read topic '\(topic)'; it reads \(group.topics.joined(separator: ", "))"))
         }
         group.perform { $0.setPaused(paused, topic: topic) }
         let state = pauseSnapshot(group)
@@ -384,71 +385,14 @@ extension Daemon: ControlHandler {
         record.topic = originalTopic
         record.partition = Int32(dead.header("x-dlq-original-partition") ?? "") ?? dead.partition
         record.offset = Int64(dead.header("x-dlq-original-offset") ?? "") ?? dead.offset
-        let tracker = DeliveryTracker()
-        var counters = GroupCounters()
-        let result: HandlerResult = ReplayEvent.with(record, event: event, group: group.groupCName, id: eventID(of: dead) ?? "") { cEvent, errorBuffer in
-            followUps!.withTracker(tracker) {
-                group.handle(record, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer,
-                             tracker: tracker, counters: &counters, policy: configuration.retryPolicy(plugin: plugin.name, event: event.name),
-                             replayedFrom: "\(topic)/\(dead.partition)/\(dead.offset)")
-            }
+        switch group.replay(record, plugin: plugin, event: event, eventID: eventID(of: dead) ?? "",
+                            policy: configuration.retryPolicy(plugin: plugin.name, event: event.name),
+                            replayedFrom: "\(topic)/\(dead.partition)/\(dead.offset)") {
+        case .failure(let failure): return .failure(.init(.failed, "produce not acknowledged: \(failure)"))
+        case .success(.ok): return .success(())
+        case .success(let outcome): return .failure(.init(.failed, "handler failed again (\(outcome))"))
         }
-        if let failure = tracker.wait() {
-            return .failure(.init(.failed, "produce not acknowledged: \(failure)"))
-        }
-        return result.outcome == .ok ? .success(()) : .failure(.init(.failed, "handler failed again (\(result.outcome))"))
     }
 }
 
 let daemonVersion = "0.1.0"
-
-func milliseconds(_ d: Duration) -> Double {
-    (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded(toPlaces: 3)
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        let factor = pow(10, Double(places))
-        return (self * factor).rounded() / factor
-    }
-}
-
-/// Builds a C event from an owned record for a replay.
-enum ReplayEvent {
-    static func with<R>(_ record: CopiedRecord, event: EventName, group: UnsafePointer<CChar>, id: String,
-                        _ body: (UnsafePointer<dte_event>, UnsafeMutablePointer<CChar>) -> R) -> R {
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        var buffers: [UnsafeMutableRawPointer] = []
-        defer {
-            strings.forEach { free($0) }
-            buffers.forEach { free($0) }
-        }
-        func copy(_ bytes: [UInt8]?) -> (UnsafeRawPointer?, Int) {
-            guard let bytes else { return (nil, 0) }
-            let p = malloc(max(bytes.count, 1))!
-            bytes.withUnsafeBytes { if $0.count > 0 { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-            buffers.append(p)
-            return (UnsafeRawPointer(p), bytes.count)
-        }
-        let headers = record.headers.map { h -> dte_header in
-            let name = strdup(h.name)!
-            strings.append(name)
-            let (value, length) = copy(h.value)
-            return dte_header(name: name, value: value, value_len: length)
-        }
-        let topic = strdup(record.topic)!, cID = strdup(id)!
-        strings += [topic, cID]
-        let (key, keyLength) = copy(record.keyBytes)
-        let (value, valueLength) = copy(record.valueBytes)
-        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: EventScratch.errorCapacity)
-        defer { errorBuffer.deallocate() }
-        errorBuffer[0] = 0
-        return headers.withUnsafeBufferPointer { list in
-            var cEvent = dte_event(
-                struct_size: UInt32(MemoryLayout<dte_event>.size), topic: topic, partition: record.partition, offset: record.offset,
-                timestamp_ms: record.timestampMs, key: key, key_len: keyLength, value: value, value_len: valueLength,
-                headers: list.baseAddress, header_count: list.count, event_name: event.cName, event_id: cID, consumer_group: group)
-            return body(&cEvent, errorBuffer)
-        }
-    }
-}

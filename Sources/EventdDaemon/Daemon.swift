@@ -1,6 +1,7 @@
 // Wires configuration, the broker connection, plugins and consumer groups together.
 import CSystemd
 import EventdConfig
+import EventdDelivery
 import EventdControl
 import EventdKafka
 import EventdPluginHost
@@ -56,7 +57,6 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         self.logger = logger
         health = KafkaHealth(logger: logger)
         catalog = (try? EventCatalog(configuration.catalog)) ?? (try! EventCatalog([]))
-        metrics.kafkaHealth = health
     }
 
     /// The consumer groups, by name order.
@@ -212,7 +212,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                         maxMessageBytes: configuration.maxMessageBytes, crashLimit: configuration.delivery.crashLimit)
                     let consumer = try GroupConsumer(group: group, routes: routes, plan: plan, properties: consumerProperties,
                                                      followUps: followUps!, deadLetters: deadLetters!, options: options,
-                                                     metrics: metrics, logger: logger)
+                                                     metrics: metrics, health: health, logger: logger)
                     consumer.outboxCommitted = { [weak self] plugin in self?.relay(for: plugin)?.signal() }
                     try consumer.start()
                     groupsByName[group] = consumer
@@ -312,7 +312,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         lag.schedule(deadline: .now() + interval, repeating: interval)
         lag.setEventHandler { [weak self] in
             guard let self else { return }
-            for group in groups { metrics.lag(group: group.group, group.consumer.lag()) }
+            for group in groups { metrics.lag(group: group.group, group.lag()) }
         }
         lag.resume()
         lagTimer = lag

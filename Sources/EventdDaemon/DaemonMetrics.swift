@@ -2,12 +2,13 @@
 // by this daemon (not the process-global MetricsSystem, so several daemons
 // in one test process keep apart).
 import CoreMetrics
+import EventdDelivery
 import EventdKafka
 import Foundation
 
 import Prometheus
 
-final class DaemonMetrics: @unchecked Sendable {
+final class DaemonMetrics: DeliveryMetrics, @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     private let lock = NSLock()
@@ -15,8 +16,6 @@ final class DaemonMetrics: @unchecked Sendable {
     private var timers: [String: CoreMetrics.Timer] = [:]
     private var gauges: [String: CoreMetrics.Gauge] = [:]
     static let prefix = "devtrip_eventd_"
-    /// Where consumer clients report broker errors (set by the daemon; the degraded gauge is below).
-    weak var kafkaHealth: KafkaHealth?
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -71,7 +70,7 @@ final class DaemonMetrics: @unchecked Sendable {
         for (outcome, count) in c.deadLetteredBy where count > 0 {
             counter("events_dead_lettered_total", [("group", group), ("topic", topic), ("outcome", outcome)]).increment(by: count)
         }
-        for stats in result.handlers.values {
+        for stats in result.handlerStats {
             let dims = [("group", group), ("plugin", stats.plugin.name), ("event", stats.event)]
             if stats.handled > 0 { counter("events_handled_total", dims).increment(by: stats.handled) }
             if stats.rejected > 0 { counter("handler_failures_total", dims + [("outcome", "rejected")]).increment(by: stats.rejected) }

@@ -1,5 +1,6 @@
 // The host side of `dte_host_api`: one context per plugin instance.
 import CEventdPlugin
+import EventdStore
 import Foundation
 import Logging
 
@@ -14,11 +15,11 @@ public protocol FollowUpSink: AnyObject, Sendable {
 /// What one plugin instance reaches through its host table.
 public final class HostContext: @unchecked Sendable {
     public let pluginName: String
-    public let state: StateStore
+    public let state: any PluginStore
     let logger: Logger
     weak var sink: (any FollowUpSink)?
 
-    public init(pluginName: String, state: StateStore, logger: Logger, sink: (any FollowUpSink)?) {
+    public init(pluginName: String, state: any PluginStore, logger: Logger, sink: (any FollowUpSink)?) {
         self.pluginName = pluginName
         self.state = state
         var logger = logger
@@ -51,7 +52,7 @@ enum StoreContention {
     }()
 
     static func note(_ error: Error) {
-        if (error as? StateStoreError)?.isBusy == true { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
+        if (error as? StoreError)?.isBusy == true { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
     }
 
     /// Whether a busy failure was noted on this thread since the last call; clears it.

@@ -1,5 +1,6 @@
 // The set of loaded plugins and the rules that decide which may load.
 import EventdRouting
+import EventdStore
 import Foundation
 import Logging
 
@@ -119,12 +120,12 @@ public final class PluginRegistry: @unchecked Sendable {
                 }
             }
         }
-        let state: StateStore
+        let state: any PluginStore
         if let old {
             state = old.context.state
         } else {
             do {
-                state = try StateStore(path: "\(stateDir)/plugins/\(image.name)/state.sqlite")
+                state = try SQLiteStore(path: "\(stateDir)/plugins/\(image.name)/state.sqlite")
             } catch {
                 throw .badConfiguration(name: image.name, reason: "state store: \(error)")
             }

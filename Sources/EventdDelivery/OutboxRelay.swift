@@ -3,15 +3,16 @@
 // re-sends rows with the same event ids, which downstream ledgers drop.
 //
 // Daemons that share a state directory share the outbox: only the holder of
-// the store's relay lease (StateStore+RelayLease) publishes it, so each row
+// the store's relay lease (any PluginStore+RelayLease) publishes it, so each row
 // goes out once and in commit order; the others stand by and take over when
 // the holder stops, dies (`kill -9`: its pid is gone) or stops renewing.
 import EventdKafka
 import EventdPluginHost
+import EventdStore
 import Foundation
 import Logging
 
-final class OutboxRelay: @unchecked Sendable {
+public final class OutboxRelay: @unchecked Sendable {
     /// How long the lease lasts unless renewed (renewed when a third of it is used).
     static let leaseDuration: TimeInterval = 10
     /// How often the holder looks for rows without a local signal (other daemons commit too).
@@ -20,7 +21,7 @@ final class OutboxRelay: @unchecked Sendable {
     static let standbyPoll: TimeInterval = 1
 
     let plugin: String
-    let store: StateStore
+    let store: any PluginStore
     let producer: KafkaProducer
     let health: KafkaHealth?
     let logger: Logger
@@ -36,7 +37,7 @@ final class OutboxRelay: @unchecked Sendable {
     private var nextLeaseAttempt = Date.distantPast
     private var standingBehind: String?
 
-    init(plugin: String, store: StateStore, producer: KafkaProducer, health: KafkaHealth?, ledgerRetention: TimeInterval, logger: Logger) {
+    public init(plugin: String, store: any PluginStore, producer: KafkaProducer, health: KafkaHealth?, ledgerRetention: TimeInterval, logger: Logger) {
         self.plugin = plugin
         self.store = store
         self.producer = producer
@@ -54,12 +55,12 @@ final class OutboxRelay: @unchecked Sendable {
     }
 
     /// Rows were committed: publish them soon.
-    func signal() { wake.signal() }
+    public func signal() { wake.signal() }
 
     private var isRunning: Bool { lock.withLock { running } }
 
     /// Publishes what is left (bounded by `timeout`), gives the lease up and stops.
-    func stop(timeout: TimeInterval = 10) {
+    public func stop(timeout: TimeInterval = 10) {
         lock.withLock { running = false }
         wake.signal()
         _ = done.wait(timeout: .now() + timeout)

@@ -7,16 +7,16 @@ import EventdKafka
 import Foundation
 import Logging
 
-final class KafkaHealth: @unchecked Sendable {
+public final class KafkaHealth: @unchecked Sendable {
     /// Why and since when the daemon is degraded.
-    struct Degradation: Sendable, Equatable {
-        var reason: String
-        var since: Date
+    public struct Degradation: Sendable, Equatable {
+        public var reason: String
+        public var since: Date
     }
 
     /// How often the brokers are probed while degraded, and how long one probe may take.
     static let probeInterval: TimeInterval = 1
-    static let probeTimeoutMs: Int32 = 2000
+    public static let probeTimeoutMs: Int32 = 2000
 
     private let logger: Logger
     private let lock = NSLock()
@@ -30,16 +30,16 @@ final class KafkaHealth: @unchecked Sendable {
     /// Called after every change (entering or leaving), on `changes`.
     private var onChange: @Sendable (Degradation?) -> Void = { _ in }
 
-    init(logger: Logger) {
+    public init(logger: Logger) {
         self.logger = logger
     }
 
     /// The current degradation, nil while the brokers are reachable.
-    var degradation: Degradation? { lock.withLock { state } }
+    public var degradation: Degradation? { lock.withLock { state } }
 
     /// Starts probing with `probe` (nil: reachable) while degraded; `onChange`
     /// hears of every change (entering or leaving), in order, on a queue of its own.
-    func start(probe: @escaping @Sendable () -> KafkaError?, onChange: @escaping @Sendable (Degradation?) -> Void) {
+    public func start(probe: @escaping @Sendable () -> KafkaError?, onChange: @escaping @Sendable (Degradation?) -> Void) {
         lock.withLock {
             self.probe = probe
             self.onChange = onChange
@@ -54,13 +54,13 @@ final class KafkaHealth: @unchecked Sendable {
         self.timer = timer
     }
 
-    func stop() {
+    public func stop() {
         timer?.cancel()
         lock.withLock { probe = nil }
     }
 
     /// A client-level error from librdkafka (producer or a consumer group's client).
-    func clientError(_ error: KafkaError, client: String) {
+    public func clientError(_ error: KafkaError, client: String) {
         switch rd_kafka_resp_err_t(rawValue: error.code) {
         case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
             enter("\(client): \(error.message)")

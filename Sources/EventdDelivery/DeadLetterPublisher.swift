@@ -29,12 +29,12 @@ struct DeadLetter {
     var replayedFrom: String? = nil
 }
 
-final class DeadLetterPublisher: @unchecked Sendable {
+public final class DeadLetterPublisher: @unchecked Sendable {
     static let maxErrorBytes = 4096
     let producer: KafkaProducer
     let suffix: String
 
-    init(producer: KafkaProducer, suffix: String) {
+    public init(producer: KafkaProducer, suffix: String) {
         self.producer = producer
         self.suffix = suffix
     }

@@ -5,7 +5,7 @@
 import CSQLite
 import Foundation
 
-extension StateStore {
+extension SQLiteStore {
     static let parkingSchema = """
         CREATE TABLE IF NOT EXISTS parked (grp TEXT NOT NULL, topic TEXT NOT NULL, key BLOB NOT NULL, part INTEGER NOT NULL, \
         off INTEGER NOT NULL, PRIMARY KEY (grp, topic, key, part, off)) WITHOUT ROWID
@@ -35,31 +35,12 @@ extension StateStore {
         })
     }
 
-    /// What the parked rows of `key` say about the event at (partition, offset).
-    public struct ParkState: Sendable, Equatable {
-        /// The event itself is parked.
-        public var isParked = false
-        /// An earlier event of the same key is parked (by offset; on another partition, a smaller partition number).
-        public var hasEarlier = false
-        /// Parked events of the key, this one included.
-        public var rows = 0
-
-        public init(isParked: Bool = false, hasEarlier: Bool = false, rows: Int = 0) {
-            self.isParked = isParked
-            self.hasEarlier = hasEarlier
-            self.rows = rows
-        }
-    }
-
     public func parkState(group: String, topic: String, key: [UInt8], partition: Int32, offset: Int64) throws -> ParkState {
         var state = ParkState()
         try run("SELECT part, off FROM parked WHERE grp = ?1 AND topic = ?2 AND key = ?3", {
             self.bindCoordinates($0, group: group, topic: topic, key: key)
         }, { stmt in
-            let part = sqlite3_column_int(stmt, 0), off = sqlite3_column_int64(stmt, 1)
-            state.rows += 1
-            // Across partitions (a key that moved) the smaller (partition, offset) goes first: never a cycle.
-            if part == partition && off == offset { state.isParked = true } else if (part, off) < (partition, offset) { state.hasEarlier = true }
+            state.add(partition: sqlite3_column_int(stmt, 0), offset: sqlite3_column_int64(stmt, 1), for: partition, offset)
         })
         return state
     }

@@ -9,129 +9,8 @@ import EventdConfig
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
+import EventdStore
 import Foundation
-
-/// The retry policies of one group's handlers and the tier topics they use.
-struct RetryPlan: @unchecked Sendable, Equatable {
-    /// Per catalog event index, the policy of each plugin handling it (a short list, scanned).
-    private var byEvent: [[(plugin: ObjectIdentifier, policy: RetryPolicy)]] = []
-    /// Plugins with a handler that keeps per-key order (they have parked-key state).
-    private(set) var orderedPlugins: [PluginInstance] = []
-    /// Tier topic -> the source topic it retries.
-    private(set) var tierTopics: [String: String] = [:]
-
-    /// The policy of `plugin`'s handler of the event with catalog index `event`.
-    @inline(__always) func policy(_ plugin: PluginInstance, event: Int) -> RetryPolicy {
-        if event < byEvent.count {
-            let id = ObjectIdentifier(plugin)
-            for entry in byEvent[event] where entry.plugin == id { return entry.policy }
-        }
-        return RetryPolicy()
-    }
-
-    /// The plan of a group's route claims under `configuration`.
-    init(claims: [RouteClaim<PluginInstance>], catalog: EventCatalog, configuration: DaemonConfiguration) {
-        byEvent = Array(repeating: [], count: catalog.entries.count)
-        var ordered: [ObjectIdentifier: PluginInstance] = [:]
-        for claim in claims {
-            let plugin = claim.target
-            let events = claim.event == "*" ? catalog.entries.map(\.name) : [claim.event]
-            var tiers = Set<RetryTier>()
-            for name in events {
-                guard let event = catalog.event(named: name) else { continue }
-                let policy = configuration.retryPolicy(plugin: plugin.name, event: event.name)
-                if !byEvent[event.index].contains(where: { $0.plugin == ObjectIdentifier(plugin) }) {
-                    byEvent[event.index].append((ObjectIdentifier(plugin), policy))
-                }
-                tiers.formUnion(policy.tiers)
-                if policy.keepKeyOrder && !policy.tiers.isEmpty { ordered[ObjectIdentifier(plugin)] = plugin }
-            }
-            for topic in claim.topics {
-                for tier in tiers { tierTopics[tier.topic(for: topic)] = topic }
-            }
-        }
-        orderedPlugins = ordered.values.sorted { $0.name < $1.name }
-    }
-
-    init() {}
-
-    static func == (a: RetryPlan, b: RetryPlan) -> Bool {
-        a.tierTopics == b.tierTopics && a.orderedPlugins.map(ObjectIdentifier.init) == b.orderedPlugins.map(ObjectIdentifier.init)
-            && a.byEvent.count == b.byEvent.count
-            && zip(a.byEvent, b.byEvent).allSatisfy { x, y in
-                x.count == y.count && zip(x, y).allSatisfy { $0.plugin == $1.plugin && $0.policy == $1.policy }
-            }
-    }
-}
-
-/// Which (topic, key)s have parked events, per plugin instance: a cache of the
-/// plugins' `parked` tables, so that an event of a key that is not parked
-/// (nearly all) costs no store read. A key found here is checked against the store.
-final class ParkedKeyCache: @unchecked Sendable {
-    struct Key: Hashable {
-        var topic: String
-        var key: [UInt8]
-    }
-
-    private let lock = NSLock()
-    private var keys: [ObjectIdentifier: Set<Key>] = [:]
-    /// Plugins whose stored keys were read since the last rebalance.
-    private var loaded: Set<ObjectIdentifier> = []
-
-    /// Reads each plugin's keys from its store again on next use (after a rebalance:
-    /// another member may have parked events of keys this one now reads).
-    func invalidate() { lock.withLock { loaded.removeAll() } }
-
-    /// The keys of `plugins`, read from their stores where not read yet; taken once per
-    /// partition and batch, so the per-event check takes no lock.
-    func snapshot(_ plugins: [PluginInstance], load: (PluginInstance) -> [(topic: String, key: [UInt8])]) -> ParkedSnapshot {
-        guard !plugins.isEmpty else { return ParkedSnapshot(sets: [:], empty: true) }
-        let missing = lock.withLock { plugins.filter { !loaded.contains(ObjectIdentifier($0)) } }
-        var stored: [(ObjectIdentifier, [Key])] = []
-        for plugin in missing { stored.append((ObjectIdentifier(plugin), load(plugin).map { Key(topic: $0.topic, key: $0.key) })) }
-        return lock.withLock {
-            // Merged, not replaced: a key parked meanwhile by another partition's thread stays.
-            for (id, list) in stored {
-                keys[id, default: []].formUnion(list)
-                loaded.insert(id)
-            }
-            var sets: [ObjectIdentifier: Set<Key>] = [:]
-            for plugin in plugins { sets[ObjectIdentifier(plugin)] = keys[ObjectIdentifier(plugin)] ?? [] }
-            return ParkedSnapshot(sets: sets, empty: sets.values.allSatisfy(\.isEmpty))
-        }
-    }
-
-    func insert(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
-        lock.withLock { _ = keys[ObjectIdentifier(plugin), default: []].insert(Key(topic: topic, key: key)) }
-    }
-
-    func remove(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
-        lock.withLock { _ = keys[ObjectIdentifier(plugin)]?.remove(Key(topic: topic, key: key)) }
-    }
-}
-
-/// One partition thread's view of the parked keys during one batch.
-struct ParkedSnapshot {
-    var sets: [ObjectIdentifier: Set<ParkedKeyCache.Key>]
-    /// No plugin has a parked key: the per-event check is one branch.
-    var empty: Bool
-
-    @inline(__always) func mayContain(_ plugin: PluginInstance, topic: () -> String, key: UnsafeRawBufferPointer) -> Bool {
-        if empty { return false }
-        guard let set = sets[ObjectIdentifier(plugin)], !set.isEmpty else { return false }
-        return set.contains(ParkedKeyCache.Key(topic: topic(), key: Array(key)))
-    }
-
-    mutating func insert(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
-        guard sets[ObjectIdentifier(plugin)] != nil else { return }
-        sets[ObjectIdentifier(plugin)]!.insert(ParkedKeyCache.Key(topic: topic, key: key))
-        empty = false
-    }
-
-    mutating func remove(_ plugin: PluginInstance, topic: String, key: [UInt8]) {
-        _ = sets[ObjectIdentifier(plugin)]?.remove(ParkedKeyCache.Key(topic: topic, key: key))
-    }
-}
 
 extension GroupConsumer {
     /// Puts `record` on the tier `parked.tier` of `policy`; for an ordered
@@ -172,7 +51,7 @@ extension GroupConsumer {
         let store = plugin.context.state
         let topic = record.topic
         let keyBytes = Array(key)
-        let state: StateStore.ParkState
+        let state: ParkState
         do {
             state = try store.parkState(group: group, topic: topic, key: keyBytes, partition: record.partition, offset: record.offset)
         } catch {
@@ -250,7 +129,7 @@ extension GroupConsumer {
         let policy = plan.policy(plugin, event: event.index)
         let statsKey = HandlerKey(plugin: ObjectIdentifier(plugin), event: event.index)
         if parked.ordered, let key = original.keyBytes {
-            let state: StateStore.ParkState
+            let state: ParkState
             do {
                 state = try plugin.context.state.parkState(group: group, topic: original.topic, key: key,
                                                            partition: original.partition, offset: original.offset)

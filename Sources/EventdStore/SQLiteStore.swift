@@ -1,16 +1,6 @@
-// A plugin's persistent key-value store: one SQLite file per plugin.
+// The embedded store: one SQLite file per plugin.
 import CSQLite
 import Foundation
-
-public struct StateStoreError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    /// SQLite's primary result code (0 when SQLite did not fail).
-    public var code: Int32 = 0
-
-    /// Another connection (another daemon sharing the state directory) held the
-    /// lock past the busy timeout: transient, worth a retry, never a reason to reject an event.
-    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
-}
 
 /// Survives restarts and plugin reloads. Thread-safe (SQLite serialized mode).
 ///
@@ -18,18 +8,19 @@ public struct StateStoreError: Error, CustomStringConvertible, Sendable {
 /// store runs in WAL mode with a busy timeout, and every write transaction
 /// starts with `BEGIN IMMEDIATE`, so transactions of all processes run one at
 /// a time and a ledger check is never stale by the time its entry commits.
-public final class StateStore: @unchecked Sendable {
+public final class SQLiteStore: PluginStore, @unchecked Sendable {
     let db: OpaquePointer
     private let lock = NSLock()
-    /// Held for a whole transaction (see StateStore+Transactions).
+    /// Held for a whole transaction (see SQLiteStore+Transactions).
     let transactionLock = NSRecursiveLock()
     private var getStmt: OpaquePointer?
     private var putStmt: OpaquePointer?
     private var deleteStmt: OpaquePointer?
     public let path: String
+    public var location: String { path }
 
     /// Opens (creating if needed) the store at `path`.
-    /// - Throws: `StateStoreError` when SQLite cannot open or prepare it.
+    /// - Throws: `StoreError` when SQLite cannot open or prepare it.
     public init(path: String) throws {
         self.path = path
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -39,7 +30,7 @@ public final class StateStore: @unchecked Sendable {
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
             sqlite3_close(handle)
-            throw StateStoreError(description: "cannot open \(path): \(message)")
+            throw StoreError(description: "cannot open \(path): \(message)")
         }
         db = handle
         sqlite3_busy_timeout(db, Int32(Self.busyTimeoutMs))
@@ -51,11 +42,11 @@ public final class StateStore: @unchecked Sendable {
         try exec("CREATE INDEX IF NOT EXISTS ledger_age ON ledger(handled_at)")
         // The transactional outbox: events produced inside a committed handle, not yet acknowledged by the broker.
         try exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key BLOB, value BLOB, headers BLOB NOT NULL)")
-        // Which daemon's relay publishes the outbox when several share this store (StateStore+RelayLease).
+        // Which daemon's relay publishes the outbox when several share this store (SQLiteStore+RelayLease).
         try exec(Self.relayLeaseSchema)
         // Deliveries in flight in the plugin: a row left behind is a crash.
         try exec("CREATE TABLE IF NOT EXISTS inflight (grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, off INTEGER NOT NULL, starts INTEGER NOT NULL, PRIMARY KEY (grp, topic, part, off)) WITHOUT ROWID")
-        // Parked events of handlers that keep per-key order (StateStore+Parking).
+        // Parked events of handlers that keep per-key order (SQLiteStore+Parking).
         try exec(Self.parkingSchema)
         getStmt = try prepare("SELECT value FROM kv WHERE key = ?1")
         putStmt = try prepare("INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -71,7 +62,7 @@ public final class StateStore: @unchecked Sendable {
         guard rc == SQLITE_OK else {
             let message = err.map { String(cString: $0) } ?? "?"
             sqlite3_free(err)
-            throw StateStoreError(description: "\(path): \(sql): \(message)", code: rc & 0xff)
+            throw Self.error("\(path): \(sql): \(message)", rc)
         }
     }
 
@@ -79,14 +70,20 @@ public final class StateStore: @unchecked Sendable {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
-            throw StateStoreError(description: "\(path): prepare: \(String(cString: sqlite3_errmsg(db)))", code: rc & 0xff)
+            throw Self.error("\(path): prepare: \(String(cString: sqlite3_errmsg(db)))", rc)
         }
         return stmt
     }
 
+    /// A store error from SQLite's result code `rc`: busy when another connection held the lock.
+    static func error(_ description: String, _ rc: Int32) -> StoreError {
+        let code = rc & 0xff
+        return StoreError(description: description, code: code, isBusy: code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    }
+
     /// The error for a statement that returned `rc`.
-    func failure(_ what: String, _ rc: Int32) -> StateStoreError {
-        StateStoreError(description: "\(path): \(what): \(String(cString: sqlite3_errmsg(db)))", code: rc & 0xff)
+    func failure(_ what: String, _ rc: Int32) -> StoreError {
+        Self.error("\(path): \(what): \(String(cString: sqlite3_errmsg(db)))", rc)
     }
 
     /// Reads a value; calls `body` with its bytes, or nil when absent.
@@ -131,13 +128,6 @@ public final class StateStore: @unchecked Sendable {
         let rc = sqlite3_step(stmt)
         guard rc == SQLITE_DONE else { throw failure("delete", rc) }
         return sqlite3_changes(db) > 0
-    }
-
-    // Convenience for tests and tools.
-    public func string(_ key: String) throws -> String? {
-        try Array(key.utf8).withUnsafeBytes { k in
-            try withValue(k) { $0.map { String(decoding: $0, as: UTF8.self) } }
-        }
     }
 
     deinit {

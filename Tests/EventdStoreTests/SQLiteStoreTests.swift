@@ -1,16 +1,16 @@
-import EventdPluginHost
+import EventdStore
 import Foundation
 import Testing
 
 /// One store file opened twice: two connections behave towards each other as two daemons sharing a state directory.
-@Suite struct StateStoreTests {
+@Suite struct SQLiteStoreTests {
     let path = NSTemporaryDirectory() + "eventd-store-\(UUID().uuidString.prefix(8))/state.sqlite"
 
-    func counter(_ store: StateStore) throws -> Int {
+    func counter(_ store: SQLiteStore) throws -> Int {
         Int(try store.string("n") ?? "0")!
     }
 
-    func increment(_ store: StateStore) throws {
+    func increment(_ store: SQLiteStore) throws {
         _ = try store.transaction {
             let next = Array(String(try counter(store) + 1).utf8)
             try Array("n".utf8).withUnsafeBytes { k in try next.withUnsafeBytes { try store.put(k, $0) } }
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func parkedEventsOfAKeyAreOrderedByOffsetAndAcrossPartitionsWithoutACycle() throws {
-        let store = try StateStore(path: path)
+        let store = try SQLiteStore(path: path)
         let key = Array("user-1".utf8)
         try store.park(group: "g", topic: "t", key: key, partition: 2, offset: 10)
         try store.park(group: "g", topic: "t", key: key, partition: 2, offset: 10)   // parked again after a crash: one row
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func transactionsOfTwoConnectionsDoNotInterleave() throws {
-        let stores = [try StateStore(path: path), try StateStore(path: path)]
+        let stores = [try SQLiteStore(path: path), try SQLiteStore(path: path)]
         let failures = UncheckedCounter()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             for _ in 0..<200 {
@@ -57,8 +57,8 @@ import Testing
     }
 
     @Test func aStoreHeldByAnotherConnectionIsABusyErrorNotAnotherFailure() throws {
-        let holder = try StateStore(path: path)
-        let other = try StateStore(path: path)
+        let holder = try SQLiteStore(path: path)
+        let other = try SQLiteStore(path: path)
         let inside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         Thread {
             _ = try? holder.transaction {
@@ -70,14 +70,14 @@ import Testing
         inside.wait()
         defer { release.signal() }
         // Waits the busy timeout (5 s), then gives up with a transient error.
-        let error = #expect(throws: StateStoreError.self) {
+        let error = #expect(throws: StoreError.self) {
             try Array("k".utf8).withUnsafeBytes { k in try Array("v".utf8).withUnsafeBytes { try other.put(k, $0) } }
         }
         #expect(error?.isBusy == true)
     }
 
     @Test func theRelayLeaseHasOneHolderAndPassesOnWhenItsHolderIsGone() throws {
-        let store = try StateStore(path: path)
+        let store = try SQLiteStore(path: path)
         let now = Date()
         let a = RelayOwner(id: "a", host: "h/boot", pid: 101)
         let b = RelayOwner(id: "b", host: "h/boot", pid: 102)

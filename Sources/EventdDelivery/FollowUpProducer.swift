@@ -3,13 +3,14 @@ import CEventdPlugin
 import CRDKafka
 import EventdKafka
 import EventdPluginHost
+import EventdStore
 import Foundation
 import Logging
 
 /// Implements the host's `produce` on the shared producer. The dispatcher sets
 /// the current thread's tracker around each `handle` call, so the source
 /// event's offset waits for the follow-up's acknowledgement.
-final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
+public final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
     let producer: KafkaProducer
     let logger: Logger
     private let trackerKey: pthread_key_t
@@ -18,15 +19,15 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
 
     final class TransactionScope {
         let plugin: String
-        let store: StateStore
+        let store: any PluginStore
         var failure: String?
-        init(plugin: String, store: StateStore) {
+        init(plugin: String, store: any PluginStore) {
             self.plugin = plugin
             self.store = store
         }
     }
 
-    init(producer: KafkaProducer, logger: Logger) {
+    public init(producer: KafkaProducer, logger: Logger) {
         self.producer = producer
         self.logger = logger
         var key = pthread_key_t()
@@ -38,7 +39,7 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
     }
 
     /// Runs `body` with produce calls of `plugin` going to its outbox, inside the open transaction.
-    func withTransaction<R>(plugin: String, store: StateStore, _ body: () -> R) -> R {
+    func withTransaction<R>(plugin: String, store: any PluginStore, _ body: () -> R) -> R {
         let scope = TransactionScope(plugin: plugin, store: store)
         pthread_setspecific(transactionKey, Unmanaged.passUnretained(scope).toOpaque())
         defer { pthread_setspecific(transactionKey, nil) }
@@ -53,7 +54,7 @@ final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
         return body()
     }
 
-    func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
+    public func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
                  value: UnsafeRawBufferPointer?, headers: UnsafeBufferPointer<dte_header>) -> Int32 {
         if let raw = pthread_getspecific(transactionKey) {
             let scope = Unmanaged<TransactionScope>.fromOpaque(raw).takeUnretainedValue()

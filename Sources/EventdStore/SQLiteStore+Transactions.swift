@@ -3,21 +3,12 @@
 import CSQLite
 import Foundation
 
-/// One row of the outbox.
-public struct OutboxRecord: Sendable {
-    public let seq: Int64
-    public let topic: String
-    public let key: [UInt8]?
-    public let value: [UInt8]?
-    public let headers: [(name: String, value: [UInt8]?)]
-}
-
-extension StateStore {
+extension SQLiteStore {
     /// Runs `body` in one transaction (BEGIN IMMEDIATE), committing when it
     /// returns true and rolling back otherwise. Transactions of one store run
     /// one at a time, in this process and across the processes that share the
     /// file; the plugin's own state calls inside `body` join it.
-    /// - Throws: `StateStoreError` when SQLite cannot begin or commit; one
+    /// - Throws: `StoreError` when SQLite cannot begin or commit; one
     ///   with `isBusy` (transient) when another process held the store for `writePatience`.
     public func transaction<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
         transactionLock.lock()
@@ -41,6 +32,25 @@ extension StateStore {
         return outcome.result
     }
 
+    /// Inside `transaction`: a savepoint that keeps `body`'s writes when it
+    /// returns `commit` and rolls back to where it started otherwise.
+    public func savepoint<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
+        transactionLock.lock()
+        defer { transactionLock.unlock() }
+        try exec("SAVEPOINT event")
+        let outcome: (commit: Bool, result: R)
+        do {
+            outcome = try body()
+        } catch {
+            try? exec("ROLLBACK TO event")
+            try? exec("RELEASE event")
+            throw error
+        }
+        if !outcome.commit { try exec("ROLLBACK TO event") }
+        try exec("RELEASE event")
+        return outcome.result
+    }
+
     /// How long a transaction waits for the write lock another process holds
     /// before it gives up with a busy (transient) error.
     static let writePatience = Duration.seconds(30)
@@ -53,7 +63,7 @@ extension StateStore {
             do {
                 try exec("BEGIN IMMEDIATE")
                 return
-            } catch let error as StateStoreError where error.isBusy && ContinuousClock.now < deadline {
+            } catch let error as StoreError where error.isBusy && ContinuousClock.now < deadline {
                 continue
             }
         }
@@ -66,7 +76,7 @@ extension StateStore {
         while true {
             do {
                 return try body()
-            } catch let error as StateStoreError where error.isBusy && ContinuousClock.now < deadline {
+            } catch let error as StoreError where error.isBusy && ContinuousClock.now < deadline {
                 continue
             }
         }
@@ -103,7 +113,7 @@ extension StateStore {
         return found
     }
 
-    public func markHandled(group: String, eventID: String, at time: Date = Date()) throws {
+    public func markHandled(group: String, eventID: String, at time: Date) throws {
         try run("INSERT OR IGNORE INTO ledger(grp, event_id, handled_at) VALUES(?1, ?2, ?3)", {
             sqlite3_bind_text($0, 1, group, -1, Self.transient)
             sqlite3_bind_text($0, 2, eventID, -1, Self.transient)
@@ -113,7 +123,7 @@ extension StateStore {
 
     /// Forgets ledger entries older than `retention`; returns how many.
     @discardableResult
-    public func pruneLedger(olderThan retention: TimeInterval, now: Date = Date()) throws -> Int {
+    public func pruneLedger(olderThan retention: TimeInterval, now: Date) throws -> Int {
         try run("DELETE FROM ledger WHERE handled_at < ?1", { sqlite3_bind_int64($0, 1, Int64(now.timeIntervalSince1970 - retention)) })
         return Int(sqlite3_changes(db))
     }

@@ -1,0 +1,121 @@
+// Routing each record of a partition's share of a batch to its handlers, in order.
+import CEventdPlugin
+import EventdConfig
+import EventdKafka
+import EventdPluginHost
+import EventdRouting
+import Foundation
+import Logging
+
+extension GroupConsumer {
+    /// Handles one partition's records of a batch, in order.
+    func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
+                         memo: RetryMemo?, tracker: DeliveryTracker) -> BucketResult {
+        var result = BucketResult()
+        // A bucket is one partition, so one topic: look it up once.
+        let topic = routes.topic(batch[indices[0]].topicBytes)
+        if topic == nil, plan.tierTopics[batch[indices[0]].topic] != nil {
+            followUps.withTracker(tracker) {
+                processTier(batch, indices: indices, routes: routes, plan: plan, memo: memo, tracker: tracker, result: &result)
+            }
+            metrics.record(group: group, topic: batch[indices[0]].topic, result)
+            return result
+        }
+        var scratch = EventScratch()
+        defer { scratch.free() }
+        var seenIDs = BatchIDSet(capacity: indices.count)
+        var parked = parkedSnapshot(plan)
+        followUps.withTracker(tracker) {
+            for i in indices {
+                result.counters.consumed += 1
+                let record = batch[i]
+                let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
+                dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
+                         parked: &parked, memo: handed, tracker: tracker, result: &result)
+                if result.notDue != nil { break }
+            }
+        }
+        // Metrics are recorded here, in parallel across partitions, not on the polling thread.
+        metrics.record(group: group, topic: batch[indices[0]].topic, result)
+        return result
+    }
+
+    /// Routes one record and runs its handlers; dead-letters what cannot be handled.
+    func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, plan: RetryPlan,
+                          scratch: inout EventScratch, seenIDs: inout BatchIDSet, parked: inout ParkedSnapshot,
+                          memo: RetryMemo?, tracker: DeliveryTracker, result: inout BucketResult) {
+        if record.valueLength > options.maxMessageBytes {
+            deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
+            return
+        }
+        guard let topic else {
+            result.counters.skipped += 1
+            return
+        }
+        let resolved: ResolvedEvent
+        switch EventResolver.resolve(record, topic: topic, routes: routes, scratch: &scratch) {
+        case .success(let event): resolved = event
+        case .failure(let problem):
+            deadLetter(record, DeadLetter(outcome: problem.outcome, error: problem.message,
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
+            return
+        }
+        let targets = routes.targets(topic: topic, event: resolved.event)
+        guard !targets.isEmpty else {
+            result.counters.skipped += 1
+            return
+        }
+        let id = scratch.idBytes
+        if id.count > 0, !seenIDs.insert(id) {
+            deadLetter(record, DeadLetter(outcome: .duplicateID,
+                                          error: "event id '\(String(decoding: id, as: UTF8.self))' appears more than once in one batch of partition \(record.partition)",
+                                          attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
+            return
+        }
+        let errorBuffer = scratch.error
+        scratch.withEvent(record, name: resolved.event.cName, group: groupCName) { event in
+            for (index, plugin) in targets.enumerated() {
+                let pluginID = ObjectIdentifier(plugin)
+                // Back after an in-memory retry's pause: handlers that finished with it are not handed it again.
+                if let memo, memo.done.contains(pluginID) { continue }
+                let start = ContinuousClock.now
+                let policy = plan.policy(plugin, event: resolved.event.index)
+                if !parked.empty, parkBehindEarlier(record, plugin: plugin, event: resolved.event.name,
+                                                    eventID: { event.pointee.event_id.map { String(cString: $0) } ?? "" },
+                                                    policy: policy, parked: &parked, tracker: tracker, counters: &result.counters) {
+                    let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
+                    result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].parked += 1
+                    continue
+                }
+                var ladder = Ladder()
+                ladder.priorAttempts = memo?.attempts[pluginID] ?? 0
+                ladder.firstFailure = memo?.firstFailure[pluginID]
+                let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
+                                     tracker: tracker, counters: &result.counters, policy: policy, ladder: ladder, started: start,
+                                     pausing: true)
+                if outcome.outcome == .backoff {
+                    // The partition pauses at this event; the handlers after this one get it when it comes back.
+                    var next = memo ?? RetryMemo(offset: record.offset)
+                    // The handlers before this one are done with it (handled, parked, or done before the pause).
+                    next.done.formUnion(targets[..<index].map(ObjectIdentifier.init))
+                    next.attempts[pluginID] = outcome.attempts
+                    next.firstFailure[pluginID] = outcome.firstFailure
+                    result.memo = next
+                    result.notDue = (record.offset, .now + .milliseconds(Int(outcome.retryAfter * 1000)))
+                    let key = HandlerKey(plugin: pluginID, event: resolved.event.index)
+                    result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: .zero)
+                    return
+                }
+                if outcome.outcome == .parked, policy.keepKeyOrder, let key = record.key {
+                    // Later events of its key in this batch wait behind it.
+                    parked.insert(plugin, topic: record.topic, key: Array(key))
+                }
+                let latency = (outcome.finished ?? .now) - start
+                let key = HandlerKey(plugin: ObjectIdentifier(plugin), event: resolved.event.index)
+                result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: latency)
+            }
+        }
+    }
+
+}

@@ -1,0 +1,202 @@
+// One handler and one event: the transaction, crash quarantine, ledger, deadline,
+// in-memory retries, parking on a delay tier, and dead-lettering.
+import CEventdPlugin
+import EventdConfig
+import EventdKafka
+import EventdPluginHost
+import EventdRouting
+import Foundation
+import Logging
+
+extension GroupConsumer {
+    /// Runs one handler with in-memory retries; then parks the event on its
+    /// next delay tier, or dead-letters it (on reject, or when no tier is left).
+    /// - Returns: the final outcome.
+    func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
+                errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
+                policy: RetryPolicy, ladder: Ladder = Ladder(), replayedFrom: String? = nil,
+                started: ContinuousClock.Instant? = nil, pausing: Bool = false) -> HandlerResult {
+        let transactional = plugin.image.transactional
+        let store = plugin.context.state
+        let eventID = event.pointee.event_id.map { String(cString: $0) } ?? ""
+        /// Finished with (handled, skipped or dead-lettered): later events of its key may go.
+        func finished(_ result: HandlerResult) -> HandlerResult {
+            if ladder.holdsParkRow, let key = record.keyBytes {
+                do {
+                    try store.unpark(group: group, topic: record.topic, key: key, partition: record.partition, offset: record.offset)
+                } catch {
+                    logger.error("cannot release a parked event; its key stays parked: \(error)")
+                }
+            }
+            return result
+        }
+        /// Times the delivery was started (transactional plugins): more than 1 means the daemon died while the plugin held it.
+        var starts = 0
+        defer {
+            if starts > 0 {
+                try? store.finishDelivery(group: group, topic: record.topic, partition: record.partition, offset: record.offset)
+            }
+        }
+        let attempts = ladder.attempts ?? policy.attempts
+        let deadline: Duration? = policy.deadlineMs > 0 ? .milliseconds(policy.deadlineMs) : nil
+        /// When the last call returned (the caller's latency measure, without a second clock read).
+        var returnedAt: ContinuousClock.Instant?
+        /// An ok that came too late is a transient failure (its transaction is rolled back).
+        func overDeadline(_ outcome: dte_outcome, since start: ContinuousClock.Instant) -> Bool {
+            guard let deadline else { return false }
+            let now = ContinuousClock.now
+            returnedAt = now
+            let took = now - start
+            guard outcome == DTE_OK, took > deadline else { return false }
+            writeError("handler took \(Int(milliseconds(took))) ms, over its deadline of \(policy.deadlineMs) ms", errorBuffer)
+            return true
+        }
+        // Pausing: one attempt per call, `ladder.priorAttempts` made by earlier calls; a failure
+        // with attempts left returns `.backoff` and the caller pauses the partition (never sleeps).
+        var attempt = ladder.priorAttempts
+        var retried = 0
+        var firstFailure = ladder.firstFailure
+        while true {
+            attempt += 1
+            errorBuffer[0] = 0
+            var outcome: dte_outcome
+            if transactional {
+                do {
+                    let result: TransactionalAttempt = try store.outsideTransactions {
+                        if starts == 0 {
+                            // Marked under the store's lock right before the plugin gets the event, so a marker a
+                            // crash leaves names the event the plugin held, not one waiting for the lock.
+                            starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition,
+                                                               offset: record.offset)) ?? 1
+                            if starts > options.crashLimit { return .quarantined }
+                        }
+                        let outcome: dte_outcome? = try store.transaction {
+                            if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
+                            let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
+                            let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
+                                plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                            }
+                            if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
+                            guard outcome == DTE_OK else { return (false, outcome) }
+                            if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
+                            return (true, outcome)
+                        }
+                        return outcome.map(TransactionalAttempt.outcome) ?? .duplicate
+                    }
+                    switch result {
+                    case .quarantined:
+                        let now = Date()
+                        deadLetter(record, DeadLetter(outcome: .handlerCrashed,
+                                                      error: "the daemon died \(starts - 1) times while plugin '\(plugin.name)' handled this event; it is not handed to it again",
+                                                      plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
+                                                      attempts: ladder.attemptsBefore + starts - 1, firstFailure: ladder.firstFailure ?? now,
+                                                      lastFailure: now, replayedFrom: replayedFrom),
+                                   tracker, &counters)
+                        return finished(HandlerResult(outcome: .crashed, attempts: 0))
+                    case .duplicate:
+                        counters.duplicates += 1
+                        return finished(HandlerResult(outcome: .duplicate, attempts: attempt))
+                    case .outcome(let result):
+                        outcome = result
+                    }
+                    if outcome == DTE_OK { outboxCommitted(plugin) }
+                } catch {
+                    // The store failed, not the event: a transient failure.
+                    writeError("state store: \(error)", errorBuffer)
+                    outcome = DTE_RETRY
+                }
+            } else {
+                let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
+                outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                if overDeadline(outcome, since: start) { outcome = DTE_RETRY }
+            }
+            if outcome == DTE_OK {
+                counters.handled += 1
+                return finished(HandlerResult(outcome: .ok, attempts: attempt, finished: returnedAt, retried: retried))
+            }
+            errorBuffer[EventScratch.errorCapacity - 1] = 0
+            let reason = String(cString: errorBuffer)
+            let now = Date()
+            if firstFailure == nil { firstFailure = now }
+            if outcome == DTE_RETRY && attempt < attempts && pausing {
+                counters.retried += 1
+                logger.warning("handler asked for a retry; its partition waits", metadata: [
+                    "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
+                    "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
+                ])
+                return HandlerResult(outcome: .backoff, attempts: attempt, finished: returnedAt, retried: retried + 1,
+                                     retryAfter: backoff(attempt: attempt, policy), firstFailure: firstFailure)
+            }
+            if outcome == DTE_RETRY && attempt < attempts && isRunning {
+                counters.retried += 1
+                retried += 1
+                logger.warning("handler asked for a retry", metadata: [
+                    "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
+                    "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
+                ])
+                Thread.sleep(forTimeInterval: backoff(attempt: attempt, policy))
+                continue
+            }
+            if outcome == DTE_RETRY && ladder.nextTier < policy.tiers.count && replayedFrom == nil {
+                let ordered = ladder.holdsParkRow || (policy.keepKeyOrder && record.keyBytes != nil)
+                let parked = ParkedEvent(group: group, plugin: plugin.name, handler: eventName, eventID: eventID, tier: ladder.nextTier,
+                                         behind: false, ordered: ordered, attempts: ladder.attemptsBefore + attempt,
+                                         firstFailure: firstFailure, lastError: reason, dueMs: 0)
+                // Parked, or (when parking failed) the partition is read again: either way not finished here.
+                park(record, parked, plugin: plugin, policy: policy, tracker: tracker, counters: &counters)
+                return HandlerResult(outcome: .parked, attempts: attempt, retried: retried)
+            }
+            let letter = DeadLetter(outcome: outcome == DTE_RETRY ? .retriesExhausted : .rejected, error: reason,
+                                    plugin: plugin.name, pluginVersion: plugin.version, handler: eventName,
+                                    attempts: ladder.attemptsBefore + attempt, firstFailure: firstFailure!, lastFailure: now,
+                                    replayedFrom: replayedFrom)
+            deadLetter(record, letter, tracker, &counters)
+            return finished(HandlerResult(outcome: letter.outcome == .rejected ? .rejected : .retriesExhausted, attempts: attempt,
+                                          retried: retried))
+        }
+    }
+
+
+    /// Exponential backoff with full jitter, capped.
+    func backoff(attempt: Int, _ policy: RetryPolicy) -> TimeInterval {
+        let ceiling = min(Double(policy.backoffMaxMs), Double(policy.backoffMs) * pow(2, Double(attempt - 1)))
+        return Double.random(in: ceiling / 2...max(ceiling, ceiling / 2 + 0.001)) / 1000
+    }
+
+    func deadLetter(_ record: some RecordFields, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
+        counters.deadLettered += 1
+        counters.deadLetteredBy[letter.outcome.rawValue, default: 0] += 1
+        logger.error("event dead-lettered", metadata: [
+            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            "outcome": "\(letter.outcome.rawValue)", "plugin": "\(letter.plugin ?? "-")", "error": "\(letter.error)",
+        ])
+        do {
+            try deadLetters.publish(record, group: group, letter: letter, tracker: tracker)
+        } catch {
+            // Counted as a delivery failure: the partition is re-read, the event is not lost.
+            logger.critical("dead-letter produce failed: \(error)")
+            tracker.fail(error)
+        }
+    }
+
+}
+
+extension GroupConsumer {
+    /// Hands a dead letter back to `plugin`'s handler of `event` (an admin's replay), outside the
+    /// polling thread: one delivery under `policy`, without parking; a failure is dead-lettered
+    /// again, its headers naming `replayedFrom`.
+    /// - Returns: how the handler finished with it, or the produce that was not acknowledged.
+    public func replay(_ record: CopiedRecord, plugin: PluginInstance, event: EventName, eventID: String,
+                       policy: RetryPolicy, replayedFrom: String) -> Result<HandlerResult.Outcome, KafkaError> {
+        let tracker = DeliveryTracker()
+        var counters = GroupCounters()
+        let result = ReplayEvent.with(record, event: event, group: groupCName, id: eventID) { cEvent, errorBuffer in
+            followUps.withTracker(tracker) {
+                handle(record, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer,
+                       tracker: tracker, counters: &counters, policy: policy, replayedFrom: replayedFrom)
+            }
+        }
+        if let failure = tracker.wait() { return .failure(failure) }
+        return .success(result.outcome)
+    }
+}
