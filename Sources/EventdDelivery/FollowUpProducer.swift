@@ -7,57 +7,36 @@ import EventdStore
 import Foundation
 import Logging
 
-/// Implements the host's `produce` on the shared producer. The dispatcher sets
-/// the current thread's tracker around each `handle` call, so the source
-/// event's offset waits for the follow-up's acknowledgement.
+/// A partition batch's side of its handler calls: where the follow-ups of the
+/// event in hand go. Made once per partition and batch, handed to each call.
+final class DeliveryCall: HandlerCall, @unchecked Sendable {
+    /// The source events' offsets wait for the acknowledgements it tracks.
+    let tracker: DeliveryTracker
+    /// Set around a transactional plugin's call: its follow-ups go to its outbox, in the open transaction.
+    var transaction: (plugin: String, store: any PluginStore)?
+
+    init(tracker: DeliveryTracker) {
+        self.tracker = tracker
+        super.init()
+    }
+}
+
+/// Implements the host's `produce` on the shared producer: a follow-up of a
+/// transactional plugin goes to its outbox inside the call's transaction;
+/// any other is produced at once, and the source event's offset waits for its acknowledgement.
 public final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
     let producer: KafkaProducer
     let logger: Logger
-    private let trackerKey: pthread_key_t
-    /// The transaction the current thread runs a plugin's `handle` in, if any.
-    private let transactionKey: pthread_key_t
-
-    final class TransactionScope {
-        let plugin: String
-        let store: any PluginStore
-        var failure: String?
-        init(plugin: String, store: any PluginStore) {
-            self.plugin = plugin
-            self.store = store
-        }
-    }
 
     public init(producer: KafkaProducer, logger: Logger) {
         self.producer = producer
         self.logger = logger
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        trackerKey = key
-        var txKey = pthread_key_t()
-        pthread_key_create(&txKey, nil)
-        transactionKey = txKey
     }
 
-    /// Runs `body` with produce calls of `plugin` going to its outbox, inside the open transaction.
-    func withTransaction<R>(plugin: String, store: any PluginStore, _ body: () -> R) -> R {
-        let scope = TransactionScope(plugin: plugin, store: store)
-        pthread_setspecific(transactionKey, Unmanaged.passUnretained(scope).toOpaque())
-        defer { pthread_setspecific(transactionKey, nil) }
-        return withExtendedLifetime(scope) { body() }
-    }
-
-    /// Runs `body` with `tracker` as the current thread's delivery tracker.
-    @inline(__always)
-    func withTracker<R>(_ tracker: DeliveryTracker, _ body: () -> R) -> R {
-        pthread_setspecific(trackerKey, Unmanaged.passUnretained(tracker).toOpaque())
-        defer { pthread_setspecific(trackerKey, nil) }
-        return body()
-    }
-
-    public func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
+    public func produce(plugin: String, call: HandlerCall?, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
                  value: UnsafeRawBufferPointer?, headers: UnsafeBufferPointer<dte_header>) -> Int32 {
-        if let raw = pthread_getspecific(transactionKey) {
-            let scope = Unmanaged<TransactionScope>.fromOpaque(raw).takeUnretainedValue()
+        let call = call as? DeliveryCall
+        if let scope = call?.transaction {
             if scope.plugin == plugin {
                 let list = headers.map { h -> (name: String, value: [UInt8]?) in
                     (String(cString: h.name), h.value.map { Array(UnsafeRawBufferPointer(start: $0, count: h.value_len)) })
@@ -71,7 +50,7 @@ public final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
                 }
             }
         }
-        let tracker = pthread_getspecific(trackerKey).map { Unmanaged<DeliveryTracker>.fromOpaque($0).takeUnretainedValue() }
+        let tracker = call?.tracker
         // dte_header and eventd_out_header have the same layout: name, value, length.
         let raw = UnsafeRawBufferPointer(headers)
         let outHeaders = raw.bindMemory(to: eventd_out_header.self)

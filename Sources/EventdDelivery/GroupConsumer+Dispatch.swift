@@ -10,14 +10,13 @@ import Logging
 extension GroupConsumer {
     /// Handles one partition's records of a batch, in order.
     func process(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                         memo: RetryMemo?, tracker: DeliveryTracker) -> BucketResult {
+                 memo: RetryMemo?, tracker: DeliveryTracker) -> BucketResult {
         var result = BucketResult()
+        let call = DeliveryCall(tracker: tracker)
         // A bucket is one partition, so one topic: look it up once.
         let topic = routes.topic(batch[indices[0]].topicBytes)
         if topic == nil, plan.tierTopics[batch[indices[0]].topic] != nil {
-            followUps.withTracker(tracker) {
-                processTier(batch, indices: indices, routes: routes, plan: plan, memo: memo, tracker: tracker, result: &result)
-            }
+            processTier(batch, indices: indices, routes: routes, plan: plan, memo: memo, call: call, result: &result)
             metrics.record(group: group, topic: batch[indices[0]].topic, result)
             return result
         }
@@ -25,15 +24,13 @@ extension GroupConsumer {
         defer { scratch.free() }
         var seenIDs = BatchIDSet(capacity: indices.count)
         var parked = parkedSnapshot(plan)
-        followUps.withTracker(tracker) {
-            for i in indices {
-                result.counters.consumed += 1
-                let record = batch[i]
-                let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
-                dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
-                         parked: &parked, memo: handed, tracker: tracker, result: &result)
-                if result.notDue != nil { break }
-            }
+        for i in indices {
+            result.counters.consumed += 1
+            let record = batch[i]
+            let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
+            dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
+                     parked: &parked, memo: handed, call: call, result: &result)
+            if result.notDue != nil { break }
         }
         // Metrics are recorded here, in parallel across partitions, not on the polling thread.
         metrics.record(group: group, topic: batch[indices[0]].topic, result)
@@ -43,7 +40,8 @@ extension GroupConsumer {
     /// Routes one record and runs its handlers; dead-letters what cannot be handled.
     func dispatch(_ record: KafkaRecord, topic: Int?, routes: RouteTable<PluginInstance>, plan: RetryPlan,
                           scratch: inout EventScratch, seenIDs: inout BatchIDSet, parked: inout ParkedSnapshot,
-                          memo: RetryMemo?, tracker: DeliveryTracker, result: inout BucketResult) {
+                          memo: RetryMemo?, call: DeliveryCall, result: inout BucketResult) {
+        let tracker = call.tracker
         if record.valueLength > options.maxMessageBytes {
             deadLetter(record, DeadLetter(outcome: .oversized, error: "value of \(record.valueLength) bytes exceeds max_message_bytes \(options.maxMessageBytes)",
                                           attempts: 0, firstFailure: Date(), lastFailure: Date()), tracker, &result.counters)
@@ -91,9 +89,9 @@ extension GroupConsumer {
                 var ladder = Ladder()
                 ladder.priorAttempts = memo?.attempts[pluginID] ?? 0
                 ladder.firstFailure = memo?.firstFailure[pluginID]
-                let outcome = handle(record, event: event, plugin: plugin, eventName: resolved.event.name, errorBuffer: errorBuffer,
-                                     tracker: tracker, counters: &result.counters, policy: policy, ladder: ladder, started: start,
-                                     pausing: true)
+                let delivery = Delivery(record: record, event: event, errorBuffer: errorBuffer, plugin: plugin,
+                                        eventName: resolved.event.name, policy: policy, ladder: ladder, started: start, pausing: true)
+                let outcome = handle(delivery, call: call, counters: &result.counters)
                 if outcome.outcome == .backoff {
                     // The partition pauses at this event; the handlers after this one get it when it comes back.
                     var next = memo ?? RetryMemo(offset: record.offset)

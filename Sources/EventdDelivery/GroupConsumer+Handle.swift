@@ -8,14 +8,34 @@ import EventdRouting
 import Foundation
 import Logging
 
+/// One event on its way to one handler, and where it stands on its retry ladder.
+struct Delivery<Record: RecordFields> {
+    var record: Record
+    /// The C event the plugin gets, and the buffer its reason is written to.
+    var event: UnsafePointer<dte_event>
+    var errorBuffer: UnsafeMutablePointer<CChar>
+    var plugin: PluginInstance
+    /// The canonical event name of the handler.
+    var eventName: String
+    var policy: RetryPolicy
+    var ladder = GroupConsumer.Ladder()
+    /// "topic/partition/offset" of the dead letter an admin's replay came from.
+    var replayedFrom: String? = nil
+    /// When the dispatcher took the event up (the first attempt's latency start).
+    var started: ContinuousClock.Instant? = nil
+    /// Between in-memory attempts the partition pauses (the caller's loop) instead of this thread sleeping.
+    var pausing = false
+}
+
 extension GroupConsumer {
     /// Runs one handler with in-memory retries; then parks the event on its
     /// next delay tier, or dead-letters it (on reject, or when no tier is left).
+    /// - Parameter call: the partition batch's side of the handler calls (follow-ups wait on its tracker).
     /// - Returns: the final outcome.
-    func handle(_ record: some RecordFields, event: UnsafePointer<dte_event>, plugin: PluginInstance, eventName: String,
-                errorBuffer: UnsafeMutablePointer<CChar>, tracker: DeliveryTracker, counters: inout GroupCounters,
-                policy: RetryPolicy, ladder: Ladder = Ladder(), replayedFrom: String? = nil,
-                started: ContinuousClock.Instant? = nil, pausing: Bool = false) -> HandlerResult {
+    func handle<Record>(_ delivery: Delivery<Record>, call: DeliveryCall, counters: inout GroupCounters) -> HandlerResult {
+        let (record, event, plugin, eventName) = (delivery.record, delivery.event, delivery.plugin, delivery.eventName)
+        let (errorBuffer, policy, ladder, replayedFrom) = (delivery.errorBuffer, delivery.policy, delivery.ladder, delivery.replayedFrom)
+        let (started, pausing, tracker) = (delivery.started, delivery.pausing, call.tracker)
         let transactional = plugin.image.transactional
         let store = plugin.context.state
         let eventID = event.pointee.event_id.map { String(cString: $0) } ?? ""
@@ -73,9 +93,9 @@ extension GroupConsumer {
                         let outcome: dte_outcome? = try store.transaction {
                             if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
                             let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
-                            let outcome = followUps.withTransaction(plugin: plugin.name, store: store) {
-                                plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
-                            }
+                            call.transaction = (plugin.name, store)
+                            defer { call.transaction = nil }
+                            let outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
                             if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
                             guard outcome == DTE_OK else { return (false, outcome) }
                             if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
@@ -107,7 +127,7 @@ extension GroupConsumer {
                 }
             } else {
                 let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
-                outcome = plugin.handle(event, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
                 if overDeadline(outcome, since: start) { outcome = DTE_RETRY }
             }
             if outcome == DTE_OK {
@@ -188,15 +208,13 @@ extension GroupConsumer {
     /// - Returns: how the handler finished with it, or the produce that was not acknowledged.
     public func replay(_ record: CopiedRecord, plugin: PluginInstance, event: EventName, eventID: String,
                        policy: RetryPolicy, replayedFrom: String) -> Result<HandlerResult.Outcome, KafkaError> {
-        let tracker = DeliveryTracker()
+        let call = DeliveryCall(tracker: DeliveryTracker())
         var counters = GroupCounters()
         let result = ReplayEvent.with(record, event: event, group: groupCName, id: eventID) { cEvent, errorBuffer in
-            followUps.withTracker(tracker) {
-                handle(record, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer,
-                       tracker: tracker, counters: &counters, policy: policy, replayedFrom: replayedFrom)
-            }
+            handle(Delivery(record: record, event: cEvent, errorBuffer: errorBuffer, plugin: plugin, eventName: event.name,
+                            policy: policy, replayedFrom: replayedFrom), call: call, counters: &counters)
         }
-        if let failure = tracker.wait() { return .failure(failure) }
+        if let failure = call.tracker.wait() { return .failure(failure) }
         return .success(result.outcome)
     }
 }

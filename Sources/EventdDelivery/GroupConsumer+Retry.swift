@@ -86,7 +86,8 @@ extension GroupConsumer {
 
     /// Handles one tier partition's records of a batch, in order, up to the first that is not due.
     func processTier(_ batch: KafkaRecordBatch, indices: [Int], routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                     memo: RetryMemo?, tracker: DeliveryTracker, result: inout BucketResult) {
+                     memo: RetryMemo?, call: DeliveryCall, result: inout BucketResult) {
+        let tracker = call.tracker
         let groupBytes = Array(group.utf8)
         for i in indices {
             let record = batch[i]
@@ -109,14 +110,15 @@ extension GroupConsumer {
                 continue
             }
             redeliver(original, parked, routes: routes, plan: plan, memo: memo.flatMap { $0.offset == record.offset ? $0 : nil },
-                      tierOffset: record.offset, tracker: tracker, result: &result)
+                      tierOffset: record.offset, call: call, result: &result)
             if result.notDue != nil { return }
         }
     }
 
     /// Hands a due tier record back to the handler that parked it.
     private func redeliver(_ original: CopiedRecord, _ parked: ParkedEvent, routes: RouteTable<PluginInstance>, plan: RetryPlan,
-                           memo: RetryMemo?, tierOffset: Int64, tracker: DeliveryTracker, result: inout BucketResult) {
+                           memo: RetryMemo?, tierOffset: Int64, call: DeliveryCall, result: inout BucketResult) {
+        let tracker = call.tracker
         guard let topic = routes.topic(original.topic), let event = routes.catalog.event(named: parked.handler),
               let plugin = routes.targets(topic: topic, event: event).first(where: { $0.name == parked.plugin }) else {
             let now = Date()
@@ -160,8 +162,8 @@ extension GroupConsumer {
                             holdsParkRow: parked.ordered, priorAttempts: memo?.attempts[pluginID] ?? 0)
         let start = ContinuousClock.now
         let outcome = ReplayEvent.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
-            handle(original, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer, tracker: tracker,
-                   counters: &result.counters, policy: policy, ladder: ladder, started: start, pausing: true)
+            handle(Delivery(record: original, event: cEvent, errorBuffer: errorBuffer, plugin: plugin, eventName: event.name,
+                            policy: policy, ladder: ladder, started: start, pausing: true), call: call, counters: &result.counters)
         }
         if outcome.outcome == .backoff {
             // A released event's in-memory attempts: the tier partition pauses at its record between them.

@@ -7,8 +7,9 @@ import Logging
 /// Where plugin-produced events go. The daemon implements it on its shared
 /// producer and ties each produce to the event being handled on this thread.
 public protocol FollowUpSink: AnyObject, Sendable {
-    /// Returns a `DTE_HOST_*` code.
-    func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
+    /// Called on the thread of `call`'s `handle` (nil when the plugin produces outside one).
+    /// - Returns: a `DTE_HOST_*` code.
+    func produce(plugin: String, call: HandlerCall?, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?,
                  value: UnsafeRawBufferPointer?, headers: UnsafeBufferPointer<dte_header>) -> Int32
 }
 
@@ -40,28 +41,9 @@ public final class HostContext: @unchecked Sendable {
     }()
 }
 
-/// Remembers, per thread, that a plugin's state call failed because another
-/// process (a daemon sharing the state directory) held the store past the busy
-/// timeout. `PluginInstance.handle` then turns the plugin's reject into a retry:
-/// a busy store says nothing about the event.
-enum StoreContention {
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
-    static func note(_ error: Error) {
-        if (error as? StoreError)?.isBusy == true { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
-    }
-
-    /// Whether a busy failure was noted on this thread since the last call; clears it.
-    @inline(__always)
-    static func take() -> Bool {
-        guard pthread_getspecific(key) != nil else { return false }
-        pthread_setspecific(key, nil)
-        return true
-    }
+/// A state call that found the store busy says nothing about the event: the call's reject becomes a retry.
+private func noteBusy(_ error: Error) {
+    if (error as? StoreError)?.isBusy == true { HandlerCall.current?.storeBusy = true }
 }
 
 @inline(__always) private func context(_ ctx: UnsafeMutableRawPointer?) -> HostContext? {
@@ -100,7 +82,7 @@ private func hostProduce(_ ctx: UnsafeMutableRawPointer?, _ topic: UnsafePointer
         host.logger.error("produce called but this host has no producer")
         return DTE_HOST_E_FAILED
     }
-    return sink.produce(plugin: host.pluginName, topic: topic,
+    return sink.produce(plugin: host.pluginName, call: HandlerCall.current, topic: topic,
                         key: key.map { UnsafeRawBufferPointer(start: $0, count: keyLength) },
                         value: value.map { UnsafeRawBufferPointer(start: $0, count: valueLength) },
                         headers: UnsafeBufferPointer(start: headers, count: headers == nil ? 0 : headerCount))
@@ -122,7 +104,7 @@ private func hostStateGet(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPoint
             return DTE_HOST_OK
         }
     } catch {
-        StoreContention.note(error)
+        noteBusy(error)
         host.logger.error("state_get failed: \(error)")
         return DTE_HOST_E_FAILED
     }
@@ -136,7 +118,7 @@ private func hostStatePut(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPoint
                            UnsafeRawBufferPointer(start: value, count: valueLength))
         return DTE_HOST_OK
     } catch {
-        StoreContention.note(error)
+        noteBusy(error)
         host.logger.error("state_put failed: \(error)")
         return DTE_HOST_E_FAILED
     }
@@ -147,7 +129,7 @@ private func hostStateDelete(_ ctx: UnsafeMutableRawPointer?, _ key: UnsafeRawPo
     do {
         return try host.state.delete(UnsafeRawBufferPointer(start: key, count: keyLength)) ? DTE_HOST_OK : DTE_HOST_NOT_FOUND
     } catch {
-        StoreContention.note(error)
+        noteBusy(error)
         host.logger.error("state_delete failed: \(error)")
         return DTE_HOST_E_FAILED
     }

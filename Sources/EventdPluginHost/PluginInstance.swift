@@ -51,12 +51,15 @@ public final class PluginInstance: @unchecked Sendable {
         cName = UnsafePointer(strdup(image.name)!)
     }
 
-    /// Hands one event to the plugin; `error` receives its reason on retry or reject.
+    /// Hands one event to the plugin on this thread, with `call` current for the host
+    /// functions it calls; `error` receives its reason on retry or reject.
     /// A reject after a state call found the store busy (held by another daemon) becomes a retry.
     @inline(__always)
-    public func handle(_ event: UnsafePointer<dte_event>, error: UnsafeMutablePointer<CChar>, capacity: Int) -> dte_outcome {
-        let outcome = handleFn(instance, event, error, capacity)
-        guard StoreContention.take(), outcome == DTE_REJECT else { return outcome }
+    public func handle(_ event: UnsafePointer<dte_event>, call: HandlerCall, error: UnsafeMutablePointer<CChar>,
+                       capacity: Int) -> dte_outcome {
+        call.storeBusy = false
+        let outcome = HandlerCall.with(call) { handleFn(instance, event, error, capacity) }
+        guard call.storeBusy, outcome == DTE_REJECT else { return outcome }
         let reason = "state store busy (held by another process); retrying instead of the plugin's reject"
         _ = reason.withCString { strncpy(error, $0, max(capacity - 1, 0)) }
         if capacity > 0 { error[capacity - 1] = 0 }

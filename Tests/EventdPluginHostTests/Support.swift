@@ -39,7 +39,7 @@ final class CapturingSink: FollowUpSink, @unchecked Sendable {
     private var storage: [Record] = []
     var records: [Record] { lock.withLock { storage } }
 
-    func produce(plugin: String, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+    func produce(plugin: String, call: HandlerCall?, topic: UnsafePointer<CChar>, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                  headers: UnsafeBufferPointer<dte_header>) -> Int32 {
         var map: [String: String] = [:]
         for h in headers {
@@ -77,7 +77,7 @@ func handle(_ plugin: PluginInstance, topic: String, event: String, id: String, 
                             var ev = dte_event(struct_size: UInt32(MemoryLayout<dte_event>.size), topic: t, partition: 0, offset: 0,
                                                timestamp_ms: -1, key: k, key_len: kl, value: v.baseAddress, value_len: v.count,
                                                headers: nil, header_count: 0, event_name: e, event_id: i, consumer_group: g)
-                            return plugin.handle(&ev, error: error, capacity: 4096)
+                            return plugin.handle(&ev, call: HandlerCall(), error: error, capacity: 4096)
                         }
                     }
                 }

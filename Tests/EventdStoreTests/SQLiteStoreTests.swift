@@ -112,3 +112,55 @@ final class UncheckedCounter: @unchecked Sendable {
     func add() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+/// Savepoints: one event's writes undone inside a batch transaction, the others kept.
+@Suite struct SQLiteSavepointTests {
+    let path = NSTemporaryDirectory() + "eventd-savepoint-\(UUID().uuidString.prefix(8))/state.sqlite"
+
+    func put(_ store: SQLiteStore, _ key: String, _ value: String) throws {
+        try Array(key.utf8).withUnsafeBytes { k in try Array(value.utf8).withUnsafeBytes { try store.put(k, $0) } }
+    }
+
+    @Test func aRolledBackSavepointUndoesOnlyItsOwnWrites() throws {
+        let store = try SQLiteStore(path: path)
+        try store.transaction {
+            for (id, keep) in [("e1", true), ("e2", false), ("e3", true)] {
+                try store.savepoint {
+                    try put(store, "state/\(id)", "applied")
+                    try store.enqueue(topic: "out", key: nil, value: nil, headers: [("id", Array(id.utf8))])
+                    try store.markHandled(group: "g", eventID: id)
+                    return (keep, ())
+                }
+            }
+            return (true, ())
+        }
+        #expect(try store.string("state/e1") == "applied")
+        #expect(try store.string("state/e2") == nil)
+        #expect(try store.string("state/e3") == "applied")
+        #expect(try store.isHandled(group: "g", eventID: "e1") && !store.isHandled(group: "g", eventID: "e2"))
+        #expect(try store.outbox(limit: 10).map { String(decoding: $0.headers[0].value!, as: UTF8.self) } == ["e1", "e3"])
+    }
+
+    @Test func aSavepointThatThrowsIsUndoneAndTheBatchRollsBackWhole() throws {
+        struct Boom: Error {}
+        let store = try SQLiteStore(path: path)
+        _ = try? store.transaction { () throws -> (commit: Bool, result: Void) in
+            try store.savepoint {
+                try put(store, "a", "1")
+                return (true, ())
+            }
+            do {
+                try store.savepoint { () throws -> (commit: Bool, result: Void) in
+                    try put(store, "b", "1")
+                    throw Boom()
+                }
+            } catch is Boom {}
+            #expect(try store.string("a") == "1")
+            #expect(try store.string("b") == nil)
+            // A crash mid-batch: nothing of the batch stays.
+            throw Boom()
+        }
+        #expect(try store.string("a") == nil)
+        #expect(try store.ledgerCount() == 0)
+    }
+}
