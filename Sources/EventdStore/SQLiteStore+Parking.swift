@@ -14,7 +14,7 @@ extension SQLiteStore {
     private func bindCoordinates(_ stmt: OpaquePointer, group: String, topic: String, key: [UInt8]) {
         sqlite3_bind_text(stmt, 1, group, -1, Self.transient)
         sqlite3_bind_text(stmt, 2, topic, -1, Self.transient)
-        key.withUnsafeBytes { sqlite3_bind_blob(stmt, 3, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), Self.transient) }
+        _ = key.withUnsafeBytes { sqlite3_bind_blob(stmt, 3, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), Self.transient) }
     }
 
     /// Records that the event at (topic, partition, offset) with `key` is parked.

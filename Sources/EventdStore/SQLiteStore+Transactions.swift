@@ -142,7 +142,7 @@ extension SQLiteStore {
             if let key { sqlite3_bind_blob(stmt, 2, key.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(key.count), Self.transient) }
             if let value { sqlite3_bind_blob(stmt, 3, value.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(value.count), Self.transient) }
             let encoded = Self.encode(headers)
-            encoded.withUnsafeBytes { sqlite3_bind_blob(stmt, 4, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), Self.transient) }
+            _ = encoded.withUnsafeBytes { sqlite3_bind_blob(stmt, 4, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), Self.transient) }
         })
     }
 

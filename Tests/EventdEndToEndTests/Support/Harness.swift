@@ -90,7 +90,7 @@ final class ChildProcess: @unchecked Sendable {
     /// - Parameter input: the child's stdin (default: /dev/null).
     init(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String]? = nil, input: Pipe? = nil) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
