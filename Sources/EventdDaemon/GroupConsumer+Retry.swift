@@ -280,7 +280,7 @@ extension GroupConsumer {
                             attemptsBefore: parked.attempts, firstFailure: memo?.firstFailure[pluginID] ?? parked.firstFailure,
                             holdsParkRow: parked.ordered, priorAttempts: memo?.attempts[pluginID] ?? 0)
         let start = ContinuousClock.now
-        let outcome = ReplayEvent.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
+        let outcome = EventScratch.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
             handle(original, event: cEvent, plugin: plugin, eventName: event.name, errorBuffer: errorBuffer, tracker: tracker,
                    counters: &result.counters, policy: policy, ladder: ladder, started: start, pausing: true)
         }
