@@ -61,9 +61,8 @@ public struct CounterReport: Codable, Sendable, Equatable {
 /// `status`.
 public struct StatusReport: ControlReport {
     public struct Degradation: Codable, Sendable, Equatable {
-        public var reason: String
-        /// ISO 8601.
-        public var since: String
+        /// `since` is ISO 8601.
+        public var reason, since: String
         public var seconds: Int
         public init(reason: String, since: String, seconds: Int) { (self.reason, self.since, self.seconds) = (reason, since, seconds) }
     }
@@ -101,16 +100,14 @@ public struct StatusReport: ControlReport {
 
 /// A plugin file that was not loaded, and why.
 public struct RefusedFile: Codable, Sendable, Equatable {
-    public var path: String
-    public var reason: String
+    public var path, reason: String
     public init(path: String, reason: String) { (self.path, self.reason) = (path, reason) }
 }
 
 /// `plugin-list`.
 public struct PluginListReport: ControlReport {
     public struct Claim: Codable, Sendable, Equatable {
-        public var event: String
-        public var group: String
+        public var event, group: String
         public init(event: String, group: String) { (self.event, self.group) = (event, group) }
     }
 
@@ -152,8 +149,7 @@ public struct StatsReport: ControlReport {
 
     public struct Lag: Codable, Sendable, Equatable {
         public var topic: String
-        public var partition: Int
-        public var lag: Int
+        public var partition, lag: Int
         public init(topic: String, partition: Int, lag: Int) { (self.topic, self.partition, self.lag) = (topic, partition, lag) }
     }
 
@@ -197,8 +193,7 @@ public struct PluginReloadReport: ControlReport {
 /// `reload`.
 public struct ReloadReport: ControlReport {
     public struct Loaded: Codable, Sendable, Equatable {
-        public var name: String
-        public var version: String
+        public var name, version: String
         public init(name: String, version: String) { (self.name, self.version) = (name, version) }
     }
 
@@ -221,8 +216,7 @@ public struct ReloadReport: ControlReport {
 
 /// `plugin-disable` and `plugin-enable`.
 public struct PluginStateReport: ControlReport {
-    public var name: String
-    public var state: String
+    public var name, state: String
     public var groups: [String]
     public init(name: String, state: String, groups: [String]) { (self.name, self.state, self.groups) = (name, state, groups) }
 }
@@ -263,9 +257,8 @@ public struct DeadLetterListReport: ControlReport {
 public struct ReplayReport: ControlReport {
     /// A dead letter that was not replayed, or failed again.
     public struct Problem: Codable, Sendable, Equatable {
-        public var eventId: String
+        public var eventId, reason: String
         public var offset: Int
-        public var reason: String
         public init(eventId: String, offset: Int, reason: String) { (self.eventId, self.offset, self.reason) = (eventId, offset, reason) }
     }
 
