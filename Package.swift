@@ -82,6 +82,11 @@ let package = Package(
             "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "EventdControlTests", dependencies: [
+            "EventdControl", "devtrip-eventctl",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl"]),
     ],
     swiftLanguageModes: [.v6]

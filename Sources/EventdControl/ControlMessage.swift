@@ -19,6 +19,11 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.cmd = cmd
         self.args = args
     }
+
+    /// A request for `verb`; nil values are left out.
+    public init(_ verb: ControlVerb, _ arguments: [ControlArgument: String?] = [:]) {
+        self.init(verb.rawValue, Dictionary(uniqueKeysWithValues: arguments.compactMap { key, value in value.map { (key.name, $0) } }))
+    }
 }
 
 /// Why a request did not succeed; the CLI maps each to its own exit code.
@@ -59,6 +64,15 @@ public struct ControlResponse: Codable, Sendable, Equatable {
 
     public static func failure(_ error: ControlError) -> ControlResponse {
         ControlResponse(v: controlProtocolVersion, ok: false, result: nil, error: error)
+    }
+
+    /// The answer carrying `report`: ok unless the report says what failed.
+    public static func report(_ report: some ControlReport) -> ControlResponse {
+        do {
+            return ControlResponse(ok: report.failure == nil, result: try JSONValue(encoding: report), error: report.failure)
+        } catch {
+            return .failure(.init(.failed, "cannot encode the answer: \(error)"))
+        }
     }
 }
 

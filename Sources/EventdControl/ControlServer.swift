@@ -5,7 +5,19 @@ import Logging
 
 /// Executes control requests; the daemon implements it.
 public protocol ControlHandler: AnyObject, Sendable {
-    func handle(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse
+    /// Answers a call the command table has checked.
+    func handle(_ call: ControlCall, peer: PeerCredentials) -> ControlResponse
+}
+
+extension ControlHandler {
+    /// Checks `request` against the command table, then answers it.
+    public func handle(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse {
+        do throws(ControlError) {
+            return handle(try ControlCommands.call(for: request), peer: peer)
+        } catch {
+            return .failure(error)
+        }
+    }
 }
 
 public final class ControlServer: @unchecked Sendable {
@@ -148,15 +160,15 @@ public final class ControlServer: @unchecked Sendable {
         guard request.v == controlProtocolVersion else {
             return .failure(.init(.badRequest, "protocol version \(request.v) is not supported; this daemon speaks \(controlProtocolVersion)"))
         }
-        guard let command = ControlCommands.named(request.cmd) else {
-            return .failure(.init(.badRequest, "unknown command '\(request.cmd)'; commands: \(ControlCommands.all.map(\.name).joined(separator: ", "))"))
-        }
-        if let unknown = request.args.keys.first(where: { !command.arguments.contains($0) }) {
-            return .failure(.init(.badRequest, "\(command.name) takes no argument '\(unknown)' (usage: \(command.usage))"))
+        let call: ControlCall
+        do throws(ControlError) {
+            call = try ControlCommands.call(for: request)
+        } catch {
+            return .failure(error)
         }
         logger.notice("control command", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)", "command": "\(request.cmd)",
                                                     "args": "\(request.args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"])
         guard let handler else { return .failure(.init(.failed, "the daemon is shutting down")) }
-        return handler.handle(request, peer: peer)
+        return handler.handle(call, peer: peer)
     }
 }

@@ -45,7 +45,7 @@ public final class DeadLetterPublisher: @unchecked Sendable {
     /// for byte, plus `x-dlq-*` headers. The delivery reports to `tracker`.
     func publish(_ record: some RecordFields, group: String, letter: DeadLetter, tracker: DeliveryTracker) throws(KafkaError) {
         // Audit headers of an earlier dead-lettering (a replay that failed again) are replaced, not repeated.
-        var headers = record.headerList.filter { !$0.name.hasPrefix("x-dlq-") }.map { OutgoingHeader($0.name, $0.value) }
+        var headers = record.headerList.filter { !$0.name.hasPrefix(DeadLetterHeader.prefix) }.map { OutgoingHeader($0.name, $0.value) }
         var error = Array(letter.error.utf8)
         if error.count > Self.maxErrorBytes {
             var end = Self.maxErrorBytes
@@ -55,21 +55,21 @@ public final class DeadLetterPublisher: @unchecked Sendable {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         headers += [
-            OutgoingHeader("x-dlq-original-topic", record.topic),
-            OutgoingHeader("x-dlq-original-partition", String(record.partition)),
-            OutgoingHeader("x-dlq-original-offset", String(record.offset)),
-            OutgoingHeader("x-dlq-original-timestamp", String(record.timestampMs)),
-            OutgoingHeader("x-dlq-consumer-group", group),
-            OutgoingHeader("x-dlq-outcome", letter.outcome.rawValue),
-            OutgoingHeader("x-dlq-error", error),
-            OutgoingHeader("x-dlq-attempts", String(letter.attempts)),
-            OutgoingHeader("x-dlq-first-failure", iso.string(from: letter.firstFailure)),
-            OutgoingHeader("x-dlq-last-failure", iso.string(from: letter.lastFailure)),
+            OutgoingHeader(.originalTopic, record.topic),
+            OutgoingHeader(.originalPartition, String(record.partition)),
+            OutgoingHeader(.originalOffset, String(record.offset)),
+            OutgoingHeader(.originalTimestamp, String(record.timestampMs)),
+            OutgoingHeader(.consumerGroup, group),
+            OutgoingHeader(.outcome, letter.outcome.rawValue),
+            OutgoingHeader(.error, error),
+            OutgoingHeader(.attempts, String(letter.attempts)),
+            OutgoingHeader(.firstFailure, iso.string(from: letter.firstFailure)),
+            OutgoingHeader(.lastFailure, iso.string(from: letter.lastFailure)),
         ]
-        if let plugin = letter.plugin { headers.append(OutgoingHeader("x-dlq-plugin", plugin)) }
-        if let version = letter.pluginVersion { headers.append(OutgoingHeader("x-dlq-plugin-version", version)) }
-        if let handler = letter.handler { headers.append(OutgoingHeader("x-dlq-handler", handler)) }
-        if let replayedFrom = letter.replayedFrom { headers.append(OutgoingHeader("x-dlq-replayed-from", replayedFrom)) }
+        if let plugin = letter.plugin { headers.append(OutgoingHeader(.plugin, plugin)) }
+        if let version = letter.pluginVersion { headers.append(OutgoingHeader(.pluginVersion, version)) }
+        if let handler = letter.handler { headers.append(OutgoingHeader(.handler, handler)) }
+        if let replayedFrom = letter.replayedFrom { headers.append(OutgoingHeader(.replayedFrom, replayedFrom)) }
         try producer.produce(topic: topic(for: record.topic), key: record.keyBytes,
                              value: record.valueBytes, headers: headers, tracker: tracker)
     }

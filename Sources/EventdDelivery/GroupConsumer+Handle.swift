@@ -210,7 +210,7 @@ extension GroupConsumer {
                        policy: RetryPolicy, replayedFrom: String) -> Result<HandlerResult.Outcome, KafkaError> {
         let call = DeliveryCall(tracker: DeliveryTracker())
         var counters = GroupCounters()
-        let result = ReplayEvent.with(record, event: event, group: groupCName, id: eventID) { cEvent, errorBuffer in
+        let result = EventScratch.with(record, event: event, group: groupCName, id: eventID) { cEvent, errorBuffer in
             handle(Delivery(record: record, event: cEvent, errorBuffer: errorBuffer, plugin: plugin, eventName: event.name,
                             policy: policy, replayedFrom: replayedFrom), call: call, counters: &counters)
         }

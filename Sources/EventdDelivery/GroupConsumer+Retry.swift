@@ -161,7 +161,7 @@ extension GroupConsumer {
                             attemptsBefore: parked.attempts, firstFailure: memo?.firstFailure[pluginID] ?? parked.firstFailure,
                             holdsParkRow: parked.ordered, priorAttempts: memo?.attempts[pluginID] ?? 0)
         let start = ContinuousClock.now
-        let outcome = ReplayEvent.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
+        let outcome = EventScratch.with(original, event: event, group: groupCName, id: parked.eventID) { cEvent, errorBuffer in
             handle(Delivery(record: original, event: cEvent, errorBuffer: errorBuffer, plugin: plugin, eventName: event.name,
                             policy: policy, ladder: ladder, started: start, pausing: true), call: call, counters: &result.counters)
         }

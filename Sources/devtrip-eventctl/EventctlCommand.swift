@@ -32,8 +32,8 @@ struct Connection: ParsableArguments {
     @Flag(name: .long, help: "Print the daemon's answer as JSON.")
     var json = false
 
-    /// Sends a request, prints the outcome, and maps failures to exit codes.
-    func run(_ request: ControlRequest, render: (JSONValue) -> String) throws {
+    /// Sends a request, prints the answer, and maps failures to exit codes.
+    func send(_ request: ControlRequest, answering verb: ControlVerb) throws {
         let response: ControlResponse
         do {
             response = try ControlClient.send(request, socketPath: socket)
@@ -42,12 +42,9 @@ struct Connection: ParsableArguments {
             throw Exit.unreachable
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let body = (try? encoder.encode(response)) ?? Data()
-            print(String(decoding: body, as: UTF8.self))
+            print(Render.json(response))
         } else if let result = response.result {
-            print(render(result), terminator: "")
+            print(Render.text(answering: verb, result), terminator: "")
         }
         guard response.ok else {
             let error = response.error ?? ControlError(.failed, "no reason given")
@@ -61,105 +58,95 @@ struct Connection: ParsableArguments {
     }
 }
 
-func help(_ name: String) -> CommandConfiguration {
-    let command = ControlCommands.named(name)!
-    return CommandConfiguration(commandName: name, abstract: command.help, usage: "devtrip-eventctl \(command.usage)")
+/// A subcommand that sends one command of the control table, whose row gives its name,
+/// usage and help, and checks its arguments before they are sent.
+protocol TableCommand: ParsableCommand {
+    associatedtype Arguments: RequestArguments
+    static var verb: ControlVerb { get }
+    var arguments: Arguments { get }
 }
 
-struct Status: ParsableCommand {
-    static let configuration = help("status")
-    @OptionGroup var connection: Connection
-    func run() throws { try connection.run(ControlRequest("status"), render: Render.status) }
-}
-
-struct PluginList: ParsableCommand {
-    static let configuration = help("plugin-list")
-    @OptionGroup var connection: Connection
-    func run() throws { try connection.run(ControlRequest("plugin-list"), render: Render.pluginList) }
-}
-
-struct PluginReload: ParsableCommand {
-    static let configuration = help("plugin-reload")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The plugin's name.") var name: String
-    func run() throws { try connection.run(ControlRequest("plugin-reload", ["name": name]), render: Render.pluginReload) }
-}
-
-struct Reload: ParsableCommand {
-    static let configuration = help("reload")
-    @OptionGroup var connection: Connection
-    func run() throws { try connection.run(ControlRequest("reload"), render: Render.reload) }
-}
-
-struct PluginDisable: ParsableCommand {
-    static let configuration = help("plugin-disable")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The plugin's name.") var name: String
-    func run() throws { try connection.run(ControlRequest("plugin-disable", ["name": name]), render: Render.pluginState) }
-}
-
-struct PluginEnable: ParsableCommand {
-    static let configuration = help("plugin-enable")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The plugin's name.") var name: String
-    func run() throws { try connection.run(ControlRequest("plugin-enable", ["name": name]), render: Render.pluginState) }
-}
-
-struct ConsumerPause: ParsableCommand {
-    static let configuration = help("consumer-pause")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The consumer group.") var group: String
-    @Argument(help: "Only this topic.") var topic: String?
-    func run() throws {
-        var args = ["group": group]
-        args["topic"] = topic
-        try connection.run(ControlRequest("consumer-pause", args), render: Render.consumer)
+extension TableCommand {
+    static var configuration: CommandConfiguration {
+        let command = ControlCommands[verb]
+        return CommandConfiguration(commandName: command.name, abstract: command.help, usage: "devtrip-eventctl \(command.usage)")
     }
-}
 
-struct ConsumerResume: ParsableCommand {
-    static let configuration = help("consumer-resume")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The consumer group.") var group: String
-    @Argument(help: "Only this topic.") var topic: String?
-    func run() throws {
-        var args = ["group": group]
-        args["topic"] = topic
-        try connection.run(ControlRequest("consumer-resume", args), render: Render.consumer)
-    }
-}
-
-struct DLQList: ParsableCommand {
-    static let configuration = help("dlq-list")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The dead-letter topic, e.g. mission-events.dlq.") var topic: String
-    func run() throws { try connection.run(ControlRequest("dlq-list", ["topic": topic]), render: Render.dlqList) }
-}
-
-struct DLQReplay: ParsableCommand {
-    static let configuration = help("dlq-replay")
-    @OptionGroup var connection: Connection
-    @Argument(help: "The dead-letter topic.") var topic: String
-    @Option(name: .customLong("event-id"), help: "Replay the dead letters of this event id.") var eventID: String?
-    @Flag(name: .long, help: "Replay every dead letter of the topic.") var all = false
+    var request: ControlRequest { ControlRequest(Self.verb, arguments.values) }
 
     func validate() throws {
-        guard all != (eventID != nil) else { throw ValidationError("give exactly one of --event-id ID and --all") }
+        do throws(ControlError) {
+            _ = try ControlCommands.call(for: request)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
-    func run() throws {
-        var args = ["topic": topic]
-        if all { args["all"] = "true" }
-        args["event-id"] = eventID
-        try connection.run(ControlRequest("dlq-replay", args), render: Render.dlqReplay)
-    }
+    func run() throws { try arguments.connection.send(request, answering: Self.verb) }
 }
 
-struct Stats: ParsableCommand {
-    static let configuration = help("stats")
+/// A command's arguments as the CLI parses them, and as the request carries them.
+protocol RequestArguments: ParsableArguments {
+    var connection: Connection { get }
+    var values: [ControlArgument: String?] { get }
+}
+
+struct NoArguments: RequestArguments {
     @OptionGroup var connection: Connection
-    func run() throws { try connection.run(ControlRequest("stats"), render: Render.stats) }
+    var values: [ControlArgument: String?] { [:] }
 }
+
+/// The one thing a command names: a plugin, a dead-letter topic.
+protocol Subject {
+    static var argument: ControlArgument { get }
+    static var help: String { get }
+}
+
+enum PluginSubject: Subject {
+    static let argument = ControlArgument.plugin
+    static let help = "The plugin's name."
+}
+
+enum DeadLetterSubject: Subject {
+    static let argument = ControlArgument.topic
+    static let help = "The dead-letter topic, e.g. mission-events.dlq."
+}
+
+struct Named<Thing: Subject>: RequestArguments {
+    @OptionGroup var connection: Connection
+    @Argument(help: ArgumentHelp(Thing.help, valueName: Thing.argument.name)) var value: String
+    var values: [ControlArgument: String?] { [Thing.argument: value] }
+}
+
+struct GroupAndTopic: RequestArguments {
+    @OptionGroup var connection: Connection
+    @Argument(help: "The consumer group.") var group: String
+    @Argument(help: "Only this topic.") var topic: String?
+    var values: [ControlArgument: String?] { [.group: group, .topic: topic] }
+}
+
+struct ReplaySelection: RequestArguments {
+    @OptionGroup var deadLetters: Named<DeadLetterSubject>
+    @Option(name: .customLong(ControlArgument.eventID.name), help: "Replay the dead letters of this event id.") var eventID: String?
+    @Flag(name: .customLong(ControlArgument.all.name), help: "Replay every dead letter of the topic.") var all = false
+    var connection: Connection { deadLetters.connection }
+    var values: [ControlArgument: String?] {
+        deadLetters.values.merging([.eventID: eventID, .all: all ? ControlArgument.flagValue : nil]) { $1 }
+    }
+}
+
+// One subcommand per row of the command table: the row, and the arguments it takes.
+struct Status: TableCommand { static let verb = ControlVerb.status; @OptionGroup var arguments: NoArguments }
+struct PluginList: TableCommand { static let verb = ControlVerb.pluginList; @OptionGroup var arguments: NoArguments }
+struct PluginReload: TableCommand { static let verb = ControlVerb.pluginReload; @OptionGroup var arguments: Named<PluginSubject> }
+struct Reload: TableCommand { static let verb = ControlVerb.reload; @OptionGroup var arguments: NoArguments }
+struct PluginDisable: TableCommand { static let verb = ControlVerb.pluginDisable; @OptionGroup var arguments: Named<PluginSubject> }
+struct PluginEnable: TableCommand { static let verb = ControlVerb.pluginEnable; @OptionGroup var arguments: Named<PluginSubject> }
+struct ConsumerPause: TableCommand { static let verb = ControlVerb.consumerPause; @OptionGroup var arguments: GroupAndTopic }
+struct ConsumerResume: TableCommand { static let verb = ControlVerb.consumerResume; @OptionGroup var arguments: GroupAndTopic }
+struct DLQList: TableCommand { static let verb = ControlVerb.dlqList; @OptionGroup var arguments: Named<DeadLetterSubject> }
+struct DLQReplay: TableCommand { static let verb = ControlVerb.dlqReplay; @OptionGroup var arguments: ReplaySelection }
+struct Stats: TableCommand { static let verb = ControlVerb.stats; @OptionGroup var arguments: NoArguments }
 
 struct ConfCheck: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,40 @@
-// Human output: aligned tables and short sentences.
+// Human output: aligned tables and short sentences, one rendering per report.
 import EventdControl
+import Foundation
+
+/// A report as the CLI prints it without `--json`.
+protocol HumanReadable: Decodable {
+    var text: String { get }
+}
 
 enum Render {
+    /// The answer to `verb` in words; the JSON itself when it is not the report `verb` answers with.
+    static func text(answering verb: ControlVerb, _ result: JSONValue) -> String {
+        let report: any HumanReadable.Type = switch verb {
+        case .status: StatusReport.self
+        case .pluginList: PluginListReport.self
+        case .pluginReload: PluginReloadReport.self
+        case .reload: ReloadReport.self
+        case .pluginDisable, .pluginEnable: PluginStateReport.self
+        case .consumerPause, .consumerResume: ConsumerReport.self
+        case .dlqList: DeadLetterListReport.self
+        case .dlqReplay: ReplayReport.self
+        case .stats: StatsReport.self
+        }
+        do {
+            return try result.decode(report).text
+        } catch {
+            return json(result) + "\n"
+        }
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
     /// Left-aligned columns separated by two spaces.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         let all = [header] + rows
@@ -13,109 +46,109 @@ enum Render {
         }.joined(separator: "\n") + "\n"
     }
 
-    static func text(_ value: JSONValue?) -> String {
-        switch value {
-        case .string(let s): s
-        case .number(let n): n == n.rounded() ? String(Int64(n)) : String(n)
-        case .bool(let b): b ? "yes" : "no"
-        case .array(let a): a.map { text($0) }.joined(separator: ",")
-        case .null, nil: "-"
-        case .object: "…"
-        }
-    }
-
-    static func status(_ r: JSONValue) -> String {
-        var out = """
-            version:   \(text(r["version"]))
-            pid:       \(text(r["pid"]))
-            uptime:    \(text(r["uptime_seconds"])) s
-            brokers:   \(text(r["brokers"]))
-            plugins:   \(text(r["plugins"])) loaded, \(text(r["refused_plugins"])) refused
-            reloads:   \(text(r["reloads"]))
-            kafka:     \(kafka(r["degraded"]))
-
-            """
-        let rows = (r["groups"]?.array ?? []).map { g -> [String] in
-            let paused = (g["paused_topics"]?.array ?? []).isEmpty && (g["disabled_plugins"]?.array ?? []).isEmpty
-                ? "-" : text(g["paused_topics"]) + ((g["disabled_plugins"]?.array ?? []).isEmpty ? "" : " (disabled: \(text(g["disabled_plugins"])))")
-            return [text(g["name"]), paused, text(g["counters"]?["consumed"]), text(g["counters"]?["handled"]),
-                    text(g["counters"]?["skipped"]), text(g["counters"]?["dead_lettered"]), text(g["topics"])]
-        }
-        out += table(["GROUP", "PAUSED", "CONSUMED", "HANDLED", "SKIPPED", "DEAD", "TOPICS"], rows)
-        return out
-    }
+    static func text(_ n: Double) -> String { n == n.rounded() ? String(Int64(n)) : String(n) }
+    static func text(_ s: String?) -> String { s ?? "-" }
+    static func text(_ list: [String]) -> String { list.joined(separator: ",") }
 
     /// "ok", or the degraded state: "DEGRADED since <time> (<n> s): <reason>".
-    static func kafka(_ degraded: JSONValue?) -> String {
-        guard let degraded, degraded.object != nil else { return "ok" }
-        return "DEGRADED since \(text(degraded["since"])) (\(text(degraded["seconds"])) s): \(text(degraded["reason"]))"
+    static func kafka(_ degraded: StatusReport.Degradation?) -> String {
+        guard let degraded else { return "ok" }
+        return "DEGRADED since \(degraded.since) (\(degraded.seconds) s): \(degraded.reason)"
     }
+}
 
-    static func pluginList(_ r: JSONValue) -> String {
-        let rows = (r["plugins"]?.array ?? []).map { p -> [String] in
-            let claims = (p["claims"]?.array ?? []).map { "\(text($0["event"]))@\(text($0["group"]))" }.joined(separator: ",")
-            return [text(p["name"]), text(p["version"]), text(p["state"]), claims, text(p["path"])]
+extension StatusReport: HumanReadable {
+    var text: String {
+        var out = """
+            version:   \(version)
+            pid:       \(pid)
+            uptime:    \(uptimeSeconds) s
+            brokers:   \(brokers)
+            plugins:   \(plugins) loaded, \(refusedPlugins) refused
+            reloads:   \(reloads)
+            kafka:     \(Render.kafka(degraded))
+
+            """
+        let rows = groups.map { g -> [String] in
+            let paused = g.pausedTopics.isEmpty && g.disabledPlugins.isEmpty
+                ? "-" : Render.text(g.pausedTopics) + (g.disabledPlugins.isEmpty ? "" : " (disabled: \(Render.text(g.disabledPlugins)))")
+            return [g.name, paused, "\(g.counters.consumed)", "\(g.counters.handled)", "\(g.counters.skipped)", "\(g.counters.deadLettered)",
+                    Render.text(g.topics)]
         }
-        var out = table(["NAME", "VERSION", "STATE", "CLAIMS", "PATH"], rows)
-        let refused = r["refused"]?.array ?? []
+        out += Render.table(["GROUP", "PAUSED", "CONSUMED", "HANDLED", "SKIPPED", "DEAD", "TOPICS"], rows)
+        return out
+    }
+}
+
+extension PluginListReport: HumanReadable {
+    var text: String {
+        let rows = plugins.map { p in [p.name, p.version, p.state, p.claims.map { "\($0.event)@\($0.group)" }.joined(separator: ","), p.path] }
+        var out = Render.table(["NAME", "VERSION", "STATE", "CLAIMS", "PATH"], rows)
         if !refused.isEmpty {
-            out += "\nrefused:\n" + table(["PATH", "REASON"], refused.map { [text($0["path"]), text($0["reason"])] })
+            out += "\nrefused:\n" + Render.table(["PATH", "REASON"], refused.map { [$0.path, $0.reason] })
         }
         return out
     }
+}
 
-    static func pluginReload(_ r: JSONValue) -> String {
-        "\(text(r["name"])): \(text(r["old_version"])) -> \(text(r["new_version"])) live (stall \(text(r["stall_ms"])) ms, reload \(text(r["reload_ms"])) ms)\n"
+extension PluginReloadReport: HumanReadable {
+    var text: String {
+        "\(name): \(oldVersion) -> \(newVersion) live (stall \(Render.text(stallMs)) ms, reload \(Render.text(reloadMs)) ms)\n"
     }
+}
 
-    static func reload(_ r: JSONValue) -> String {
+extension ReloadReport: HumanReadable {
+    var text: String {
         var out = ""
-        for item in r["reloaded"]?.array ?? [] { out += "reloaded \(text(item["name"])): \(text(item["old_version"])) -> \(text(item["new_version"]))\n" }
-        for item in r["loaded"]?.array ?? [] { out += "loaded \(text(item["name"])) \(text(item["version"]))\n" }
-        for item in r["unloaded"]?.array ?? [] { out += "unloaded \(text(item))\n" }
-        for item in r["refused"]?.array ?? [] { out += "refused \(text(item["path"])): \(text(item["reason"]))\n" }
-        out += "unchanged: \(text(r["unchanged"]))\n"
-        if let restart = r["restart_required"]?.array, !restart.isEmpty { out += "restart required for: \(text(.array(restart)))\n" }
+        for item in reloaded { out += "reloaded \(item.name): \(item.oldVersion) -> \(item.newVersion)\n" }
+        for item in loaded { out += "loaded \(item.name) \(item.version)\n" }
+        for name in unloaded { out += "unloaded \(name)\n" }
+        for item in refused { out += "refused \(item.path): \(item.reason)\n" }
+        out += "unchanged: \(unchanged)\n"
+        if !restartRequired.isEmpty { out += "restart required for: \(Render.text(restartRequired))\n" }
         return out
     }
+}
 
-    static func pluginState(_ r: JSONValue) -> String {
-        "\(text(r["name"])) \(text(r["state"])) (consumer groups: \(text(r["groups"])))\n"
-    }
+extension PluginStateReport: HumanReadable {
+    var text: String { "\(name) \(state) (consumer groups: \(Render.text(groups)))\n" }
+}
 
-    static func consumer(_ r: JSONValue) -> String {
-        let paused = r["paused_topics"]?.array ?? []
-        return "\(text(r["group"])): " + (paused.isEmpty ? "running\n" : "paused (\(text(.array(paused))))\n")
-    }
+extension ConsumerReport: HumanReadable {
+    var text: String { "\(group): " + (pausedTopics.isEmpty ? "running\n" : "paused (\(Render.text(pausedTopics)))\n") }
+}
 
-    static func dlqList(_ r: JSONValue) -> String {
-        let rows = (r["records"]?.array ?? []).map { d -> [String] in
-            [text(d["partition"]), text(d["offset"]), text(d["event_id"]), text(d["outcome"]), text(d["plugin"]),
-             text(d["consumer_group"]), "\(text(d["original_topic"]))/\(text(d["original_partition"]))/\(text(d["original_offset"]))",
-             String(text(d["error"]).prefix(80))]
+extension DeadLetterListReport: HumanReadable {
+    var text: String {
+        let rows = records.map { d in
+            ["\(d.partition)", "\(d.offset)", Render.text(d.eventId), Render.text(d.outcome), Render.text(d.plugin), Render.text(d.consumerGroup),
+             "\(Render.text(d.originalTopic))/\(Render.text(d.originalPartition))/\(Render.text(d.originalOffset))",
+             String(Render.text(d.error).prefix(80))]
         }
-        return table(["P", "OFFSET", "EVENT-ID", "OUTCOME", "PLUGIN", "GROUP", "FROM", "ERROR"], rows)
+        return Render.table(["P", "OFFSET", "EVENT-ID", "OUTCOME", "PLUGIN", "GROUP", "FROM", "ERROR"], rows)
     }
+}
 
-    static func dlqReplay(_ r: JSONValue) -> String {
-        var out = "replayed \(r["replayed"]?.array?.count ?? 0), failed \(r["failed"]?.array?.count ?? 0), skipped \(r["skipped"]?.array?.count ?? 0)\n"
-        for item in r["skipped"]?.array ?? [] { out += "skipped \(text(item["event_id"])) (offset \(text(item["offset"]))): \(text(item["reason"]))\n" }
-        for item in r["failed"]?.array ?? [] { out += "failed \(text(item["event_id"])) (offset \(text(item["offset"]))): \(text(item["reason"]))\n" }
+extension ReplayReport: HumanReadable {
+    var text: String {
+        var out = "replayed \(replayed.count), failed \(failed.count), skipped \(skipped.count)\n"
+        for item in skipped { out += "skipped \(item.eventId) (offset \(item.offset)): \(item.reason)\n" }
+        for item in failed { out += "failed \(item.eventId) (offset \(item.offset)): \(item.reason)\n" }
         return out
     }
+}
 
-    static func stats(_ r: JSONValue) -> String {
+extension StatsReport: HumanReadable {
+    var text: String {
         var rows: [[String]] = []
-        for g in r["groups"]?.array ?? [] {
-            let c = g["counters"]
-            rows.append([text(g["name"]), "*", text(c?["consumed"]), text(c?["handled"]), text(c?["skipped"]), text(c?["retried"]),
-                         text(c?["dead_lettered"]), "-", "-"])
-            for p in g["plugins"]?.array ?? [] {
-                rows.append(["", text(p["plugin"]), "", text(p["handled"]), "", text(p["retries"]), text(p["failed"]),
-                             text(p["latency_avg_us"]), text(p["latency_max_us"])])
+        for g in groups {
+            let c = g.counters
+            rows.append([g.name, "*", "\(c.consumed)", "\(c.handled)", "\(c.skipped)", "\(c.retried)", "\(c.deadLettered)", "-", "-"])
+            for p in g.plugins {
+                rows.append(["", p.plugin, "", "\(p.handled)", "", "\(p.retries)", "\(p.failed)", "\(p.latencyAvgUs)", "\(p.latencyMaxUs)"])
             }
         }
-        return table(["GROUP", "PLUGIN", "CONSUMED", "HANDLED", "SKIPPED", "RETRIES", "DEAD", "AVG-US", "MAX-US"], rows)
-            + "reloads: \(text(r["reloads"])), longest reload stall: \(text(r["longest_reload_stall_ms"])) ms\n"
+        return Render.table(["GROUP", "PLUGIN", "CONSUMED", "HANDLED", "SKIPPED", "RETRIES", "DEAD", "AVG-US", "MAX-US"], rows)
+            + "reloads: \(reloads), longest reload stall: \(longestReloadStallMs) ms\n"
     }
 }
