@@ -59,22 +59,16 @@ static int echo_check_settings(const char *config, size_t config_len, char *err,
 
 static int echo_init(const dte_host_api *host, void *ctx, const char *config, size_t config_len,
                      void **instance, char *err, size_t err_cap) {
-    if (host->abi_major != DTE_ABI_MAJOR) {
-        snprintf(err, err_cap, "host ABI %u, plugin needs %u", host->abi_major, DTE_ABI_MAJOR);
-        return -1;
+    struct echo_c echo = {.host = host, .ctx = ctx, .output_topic = "echo-events"};
+    if (read_output_topic(config, config_len, echo.output_topic, sizeof echo.output_topic) < 0) {
+        return refuse_output_topic(err, err_cap);
     }
-    struct echo_c *self = calloc(1, sizeof *self);
+    struct echo_c *self = malloc(sizeof *self);
     if (!self) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    self->host = host;
-    self->ctx = ctx;
-    strcpy(self->output_topic, "echo-events");
-    if (read_output_topic(config, config_len, self->output_topic, sizeof self->output_topic) < 0) {
-        free(self);
-        return refuse_output_topic(err, err_cap);
-    }
+    *self = echo;
     *instance = self;
     return 0;
 }

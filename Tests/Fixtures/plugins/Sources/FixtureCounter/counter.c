@@ -160,13 +160,13 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    self->host = host;
-    self->ctx = ctx;
     const char *bad = read_settings(self, config, config_len);
     if (bad) {
         free(self);
         return refuse_setting(bad, err, err_cap);
     }
+    self->host = host;
+    self->ctx = ctx;
     pthread_mutex_init(&self->lock, NULL);
     *instance = self;
     return 0;

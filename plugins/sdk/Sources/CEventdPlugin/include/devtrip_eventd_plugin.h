@@ -224,8 +224,10 @@ typedef const dte_plugin *(*dte_entry_fn)(void);
 
 #ifndef __cplusplus
 #define DTE_STATIC_ASSERT _Static_assert
+#define DTE_EXTERN_C
 #else
 #define DTE_STATIC_ASSERT static_assert
+#define DTE_EXTERN_C extern "C"
 #endif
 
 /* `.subscriptions` and `.subscription_count` from one array. */
@@ -234,7 +236,7 @@ typedef const dte_plugin *(*dte_entry_fn)(void);
 
 /* Exports `registration` (a `dte_plugin`) as the plugin's entry symbol. */
 #define DTE_PLUGIN_EXPORT(registration)                                          \
-    __attribute__((visibility("default"))) const dte_plugin *DTE_ENTRY_FUNCTION(void); \
+    DTE_EXTERN_C __attribute__((visibility("default"))) const dte_plugin *DTE_ENTRY_FUNCTION(void); \
     __attribute__((visibility("default"))) const dte_plugin *DTE_ENTRY_FUNCTION(void) { \
         return &(registration);                                                  \
     }                                                                            \
