@@ -15,6 +15,8 @@ public enum PluginRefusal: Error, CustomStringConvertible, Sendable, Equatable {
     case duplicateClaim(name: String, event: String, group: String, heldBy: String)
     case initFailed(name: String, reason: String)
     case badConfiguration(name: String, reason: String)
+    /// The plugin's `check_settings` refused its `[settings]` (`--check-config`).
+    case settingsRefused(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum PluginRefusal: Error, CustomStringConvertible, Sendable, Equatable {
             "plugin '\(name)' claims (\(event), \(group)), already claimed by '\(heldBy)'; neither allows sharing"
         case let .initFailed(name, reason): "plugin '\(name)' init failed: \(reason)"
         case let .badConfiguration(name, reason): "plugin '\(name)': \(reason)"
+        case let .settingsRefused(name, reason): "plugin '\(name)' refuses its [settings]: \(reason)"
         }
     }
 }
@@ -39,7 +42,9 @@ public enum PluginRefusal: Error, CustomStringConvertible, Sendable, Equatable {
 public struct PluginImage: @unchecked Sendable {
     public let sourcePath: String
     public let loadedPath: String
-    public let registration: UnsafePointer<dte_plugin>
+    /// The plugin's registration as far as its `struct_size` reaches; fields
+    /// past that (appended after the plugin was built) are zero / NULL.
+    public let registration: dte_plugin
     public let name: String
     public let version: String
     public let sharesClaims: Bool
@@ -47,10 +52,13 @@ public struct PluginImage: @unchecked Sendable {
     public let transactional: Bool
     public let subscriptions: [(event: String, group: String)]
 
-    /// The size of `dte_plugin` in ABI v1; fields are only ever appended.
-    public static let v1RegistrationSize = UInt32(MemoryLayout<dte_plugin>.size)
+    /// The size of `dte_plugin` in ABI v1, as the header freezes it; fields are only ever appended.
+    public static let v1RegistrationSize = DTE_PLUGIN_V1_SIZE
+    /// The highest ABI major probed for when a file lacks this ABI's entry symbol.
+    static let highestProbedMajor: UInt32 = 999
 
     /// Copies `path` to a unique file under `imageDir`, opens and checks it.
+    /// The private copy lets a rebuilt file load beside the old image (reload).
     /// - Throws: `PluginRefusal` saying why the file is not a usable plugin.
     public static func load(path: String, imageDir: String) throws(PluginRefusal) -> PluginImage {
         let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -63,23 +71,30 @@ public struct PluginImage: @unchecked Sendable {
         }
         // The copy is only needed until dlopen maps it; a removed file stays mapped.
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        guard let handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+        return try open(copy, reportedAs: path)
+    }
+
+    /// Opens and checks `path` where it lies, for a process that never
+    /// reloads it (`devtrip-eventd --check-config`).
+    /// - Throws: `PluginRefusal` saying why the file is not a usable plugin.
+    public static func inspect(path: String) throws(PluginRefusal) -> PluginImage {
+        try open(path, reportedAs: path)
+    }
+
+    private static func open(_ file: String, reportedAs path: String) throws(PluginRefusal) -> PluginImage {
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-            throw .cannotOpen(path: path, reason: reason.replacingOccurrences(of: copy, with: path))
+            throw .cannotOpen(path: path, reason: reason.replacingOccurrences(of: file, with: path))
         }
         guard let symbol = dlsym(handle, DTE_ENTRY_SYMBOL) else {
+            let builtFor = otherMajor(in: handle)
             dlclose(handle)
+            if let builtFor { throw .wrongABI(path: path, found: builtFor, expected: DTE_ABI_MAJOR) }
             throw .missingEntry(path: path)
         }
         let entry = unsafeBitCast(symbol, to: dte_entry_fn.self)
-        guard let registration = entry() else { throw .nullRegistration(path: path) }
-        let plugin = registration.pointee
-        guard plugin.abi_major == DTE_ABI_MAJOR else {
-            throw .wrongABI(path: path, found: plugin.abi_major, expected: DTE_ABI_MAJOR)
-        }
-        guard plugin.struct_size >= v1RegistrationSize else {
-            throw .structTooSmall(path: path, found: plugin.struct_size, minimum: v1RegistrationSize)
-        }
+        guard let exported = entry() else { throw .nullRegistration(path: path) }
+        let plugin = try registration(at: UnsafeRawPointer(exported), path: path)
         guard let cName = plugin.name, let cVersion = plugin.version else {
             throw .invalidRegistration(path: path, reason: "name and version must be set")
         }
@@ -90,6 +105,33 @@ public struct PluginImage: @unchecked Sendable {
         guard plugin.`init` != nil, plugin.handle != nil, plugin.shutdown != nil else {
             throw .invalidRegistration(path: path, reason: "init, handle and shutdown must all be set")
         }
+        return PluginImage(sourcePath: path, loadedPath: file, registration: plugin, name: name,
+                           version: String(cString: cVersion),
+                           sharesClaims: plugin.flags & DTE_PLUGIN_SHARED_CLAIMS != 0,
+                           transactional: plugin.flags & DTE_PLUGIN_TRANSACTIONAL != 0,
+                           subscriptions: try subscriptions(of: plugin, path: path))
+    }
+
+    /// Reads the version words, then copies only as much of the struct as the
+    /// plugin says it wrote: a v1 plugin's struct ends where v1 ended, and the
+    /// bytes after it are not the plugin's.
+    private static func registration(at raw: UnsafeRawPointer, path: String) throws(PluginRefusal) -> dte_plugin {
+        let abiMajor = raw.load(fromByteOffset: MemoryLayout<dte_plugin>.offset(of: \.abi_major)!, as: UInt32.self)
+        guard abiMajor == DTE_ABI_MAJOR else {
+            throw .wrongABI(path: path, found: abiMajor, expected: DTE_ABI_MAJOR)
+        }
+        let structSize = raw.load(fromByteOffset: MemoryLayout<dte_plugin>.offset(of: \.struct_size)!, as: UInt32.self)
+        guard structSize >= v1RegistrationSize else {
+            throw .structTooSmall(path: path, found: structSize, minimum: v1RegistrationSize)
+        }
+        var plugin = dte_plugin()
+        withUnsafeMutableBytes(of: &plugin) { known in
+            known.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(Int(structSize), known.count)))
+        }
+        return plugin
+    }
+
+    private static func subscriptions(of plugin: dte_plugin, path: String) throws(PluginRefusal) -> [(event: String, group: String)] {
         guard plugin.subscription_count > 0, plugin.subscription_count <= 4096, let subs = plugin.subscriptions else {
             throw .invalidRegistration(path: path, reason: "a plugin needs 1 to 4096 subscriptions")
         }
@@ -104,11 +146,33 @@ public struct PluginImage: @unchecked Sendable {
             }
             subscriptions.append((e, g))
         }
-        return PluginImage(sourcePath: path, loadedPath: copy, registration: registration, name: name,
-                           version: String(cString: cVersion),
-                           sharesClaims: plugin.flags & DTE_PLUGIN_SHARED_CLAIMS != 0,
-                           transactional: plugin.flags & DTE_PLUGIN_TRANSACTIONAL != 0,
-                           subscriptions: subscriptions)
+        return subscriptions
+    }
+
+    /// The major of another ABI's entry symbol the image exports, if any: a
+    /// plugin built against another header exports `devtrip_eventd_plugin_v<N>`.
+    private static func otherMajor(in handle: UnsafeMutableRawPointer) -> UInt32? {
+        (0...highestProbedMajor).first { $0 != DTE_ABI_MAJOR && dlsym(handle, "\(DTE_ENTRY_SYMBOL_PREFIX)\($0)") != nil }
+    }
+
+    /// Asks the plugin whether it would accept `settingsJSON` at init, without
+    /// creating an instance (`check_settings`; a plugin without it accepts all).
+    /// - Returns: nil when accepted, else the plugin's reason.
+    public func checkSettings(_ settingsJSON: String) -> String? {
+        guard let check = registration.check_settings else { return nil }
+        var err = [CChar](repeating: 0, count: 1024)
+        let rc = settingsJSON.withCString { check($0, strlen($0), &err, err.count) }
+        guard rc != 0 else { return nil }
+        return err.pluginReason(rc: rc)
+    }
+}
+
+extension [CChar] {
+    /// The NUL-terminated reason a plugin wrote into this error buffer, or
+    /// a note that it wrote none.
+    func pluginReason(rc: Int32) -> String {
+        let reason = withUnsafeBytes { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return reason.isEmpty ? "returned \(rc) without a reason" : reason
     }
 }
 

@@ -33,7 +33,7 @@ public final class PluginInstance: @unchecked Sendable {
         self.claims = claims
         self.options = options
         self.fingerprint = fingerprint
-        let registration = image.registration.pointee
+        let registration = image.registration
         var err = [CChar](repeating: 0, count: 1024)
         var instance: UnsafeMutableRawPointer?
         let ctx = Unmanaged.passRetained(context).toOpaque()
@@ -42,9 +42,7 @@ public final class PluginInstance: @unchecked Sendable {
         }
         guard rc == 0 else {
             Unmanaged<HostContext>.fromOpaque(ctx).release()
-            err[err.count - 1] = 0
-            let reason = String(cString: err)
-            throw .initFailed(name: image.name, reason: reason.isEmpty ? "returned \(rc) without a reason" : reason)
+            throw .initFailed(name: image.name, reason: err.pluginReason(rc: rc))
         }
         self.instance = instance
         handleFn = registration.handle!
@@ -70,7 +68,7 @@ public final class PluginInstance: @unchecked Sendable {
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
-        image.registration.pointee.shutdown!(instance)
+        image.registration.shutdown!(instance)
         Unmanaged.passUnretained(context).release()
     }
 }

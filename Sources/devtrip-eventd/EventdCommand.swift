@@ -44,6 +44,12 @@ struct EventdCommand: ParsableCommand {
         }
     }
 
+    /// Reports `error` on stderr; the exit code of every configuration error.
+    static func configurationError(_ error: ConfigError) -> ExitCode {
+        FileHandle.standardError.write(Data("devtrip-eventd: configuration error: \(error)\n".utf8))
+        return ExitCode(2)
+    }
+
     func run() throws {
         var overrides = ConfigurationOverrides()
         overrides.brokers = brokers
@@ -56,10 +62,15 @@ struct EventdCommand: ParsableCommand {
         case .success(let loaded):
             configuration = loaded
         case .failure(let error):
-            FileHandle.standardError.write(Data("devtrip-eventd: configuration error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw Self.configurationError(error)
         }
         if checkConfig {
+            // Only here: at start a plugin refusing its settings is refused alone, like any failed init.
+            do throws(ConfigError) {
+                try ConfigurationCheck.pluginSettings(configuration)
+            } catch {
+                throw Self.configurationError(error)
+            }
             print("configuration OK: \(config) (\(configuration.catalog.count) events, \(configuration.plugins.count) plugin files)")
             return
         }

@@ -103,16 +103,17 @@ import Testing
         let pluginDir = "\(dir)/plugins"
         try FileManager.default.createDirectory(atPath: pluginDir, withIntermediateDirectories: true)
         let fixtures = try FileManager.default.contentsOfDirectory(atPath: Stage.fixtures).filter { $0.hasSuffix(".so") }
-        #expect(fixtures.count == 11)
+        #expect(fixtures.count == 13)
         for file in fixtures { try FileManager.default.copyItem(atPath: "\(Stage.fixtures)/\(file)", toPath: "\(pluginDir)/\(file)") }
         for name in ["echo", "echo-c"] { try FileManager.default.copyItem(atPath: try Stage.real(name), toPath: "\(pluginDir)/lib\(name).so") }
         registry.loadDirectory(pluginDir) { _ in PluginOptions() }
         let loaded = Set(registry.plugins.map(\.name))
         // Files load in name order: claim-a before claim-b, the real libecho.so before dup-name (also "echo").
-        #expect(loaded == ["claim-a", "counter", "echo", "echo-c", "shared-a", "shared-b", "tx-counter"])
+        #expect(loaded == ["claim-a", "counter", "echo", "echo-c", "shared-a", "shared-b", "tx-counter", "v1-size"])
         let refused = Set(registry.refusals.map { ($0.path as NSString).lastPathComponent })
         #expect(refused == ["libfixture-claim-b.so", "libfixture-init-fail.so", "libfixture-no-entry.so",
-                            "libfixture-small-struct.so", "libfixture-wrong-abi.so", "libfixture-dup-name.so"])
+                            "libfixture-small-struct.so", "libfixture-wrong-abi.so", "libfixture-dup-name.so",
+                            "libfixture-abi-two.so"])
         registry.shutdownAll()
     }
 

@@ -46,25 +46,29 @@ static int read_output_topic(const char *config, size_t len, char *out, size_t c
     return 1;
 }
 
+static int refuse_output_topic(char *err, size_t err_cap) {
+    snprintf(err, err_cap, "setting 'output_topic' must be a non-empty string without escapes");
+    return -1;
+}
+
+/* check_settings: what init would refuse, without an instance. */
+static int echo_check_settings(const char *config, size_t config_len, char *err, size_t err_cap) {
+    char topic[250];
+    return read_output_topic(config, config_len, topic, sizeof topic) < 0 ? refuse_output_topic(err, err_cap) : 0;
+}
+
 static int echo_init(const dte_host_api *host, void *ctx, const char *config, size_t config_len,
                      void **instance, char *err, size_t err_cap) {
-    if (host->abi_major != DTE_ABI_MAJOR) {
-        snprintf(err, err_cap, "host ABI %u, plugin needs %u", host->abi_major, DTE_ABI_MAJOR);
-        return -1;
+    struct echo_c echo = {.host = host, .ctx = ctx, .output_topic = "echo-events"};
+    if (read_output_topic(config, config_len, echo.output_topic, sizeof echo.output_topic) < 0) {
+        return refuse_output_topic(err, err_cap);
     }
-    struct echo_c *self = calloc(1, sizeof *self);
+    struct echo_c *self = malloc(sizeof *self);
     if (!self) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    self->host = host;
-    self->ctx = ctx;
-    strcpy(self->output_topic, "echo-events");
-    if (read_output_topic(config, config_len, self->output_topic, sizeof self->output_topic) < 0) {
-        snprintf(err, err_cap, "setting 'output_topic' must be a non-empty string without escapes");
-        free(self);
-        return -1;
-    }
+    *self = echo;
     *instance = self;
     return 0;
 }
@@ -99,17 +103,6 @@ static const dte_subscription subscriptions[] = {
     {"mission.completed", "echo-c-group"},
 };
 
-static const dte_plugin plugin = {
-    .abi_major = DTE_ABI_MAJOR,
-    .struct_size = sizeof(dte_plugin),
-    .name = ECHO_C_NAME,
-    .version = ECHO_C_VERSION,
-    .flags = 0,
-    .subscriptions = subscriptions,
-    .subscription_count = sizeof subscriptions / sizeof subscriptions[0],
-    .init = echo_init,
-    .handle = echo_handle,
-    .shutdown = echo_shutdown,
-};
-
-__attribute__((visibility("default"))) const dte_plugin *devtrip_eventd_plugin_v1(void) { return &plugin; }
+DTE_PLUGIN_DEFINE(.name = ECHO_C_NAME, .version = ECHO_C_VERSION, DTE_SUBSCRIPTIONS(subscriptions),
+                  .init = echo_init, .handle = echo_handle, .shutdown = echo_shutdown,
+                  .check_settings = echo_check_settings);

@@ -44,4 +44,18 @@ import Testing
         host.failProduce = -3
         #expect(host.handle(event) == .retry("produce to echo-events failed (-3)"))
     }
+
+    @Test func checksSettingsWithoutAnInstance() throws {
+        let check = try #require(devtrip_eventd_plugin_v1().pointee.check_settings)
+        func verdict(_ json: String) -> (rc: Int32, reason: String) {
+            var err = [CChar](repeating: 0, count: 256)
+            let rc = check(json, json.utf8.count, &err, err.count)
+            return (rc, err.withUnsafeBytes { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        #expect(verdict(#"{"output_topic":"mirror"}"#).rc == 0)
+        #expect(verdict("{}").rc == 0)
+        let bad = verdict(#"{"output_topic":42}"#)
+        #expect(bad.rc != 0)
+        #expect(bad.reason == "setting 'output_topic' must be a non-empty string without escapes")
+    }
 }

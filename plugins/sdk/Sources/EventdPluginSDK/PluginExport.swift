@@ -11,6 +11,20 @@ public enum PluginExport {
     nonisolated(unsafe) static var descriptor: UnsafeMutablePointer<dte_plugin>?
     static let lock = PluginLock()
 
+    /// Judges `json` as `type`'s `init` would see it, without creating an
+    /// instance: the settings must parse, and a `SettingsChecking` type's
+    /// `checkSettings` must accept them (any other type accepts them all).
+    /// - Returns: nil when accepted, else the reason.
+    public static func checkSettings<P: EventPlugin>(_ json: String, for type: P.Type) -> String? {
+        do {
+            let settings = try PluginSettings(json: json.isEmpty ? "{}" : json)
+            try (type as? any SettingsChecking.Type)?.checkSettings(settings)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// Returns the registration struct for `type`, building it once.
     /// Call it from the plugin's `@_cdecl("devtrip_eventd_plugin_v1")` function.
     public static func register<P: EventPlugin>(_ type: P.Type) -> UnsafeRawPointer {
@@ -32,11 +46,21 @@ public enum PluginExport {
                 subscription_count: type.subscriptions.count,
                 init: pluginInit,
                 handle: pluginHandle,
-                shutdown: pluginShutdown))
+                shutdown: pluginShutdown,
+                check_settings: pluginCheckSettings))
             descriptor = plugin
             return UnsafeRawPointer(plugin)
         }
     }
+}
+
+/// A plugin that can judge its `[settings]` without being started:
+/// `devtrip-eventd --check-config` asks it (through the ABI's
+/// `check_settings`) before the daemon runs. A plugin type that does not
+/// conform accepts every settings table at check time; `init` still decides.
+public protocol SettingsChecking: EventPlugin {
+    /// - Throws: an error whose description tells the admin what is wrong.
+    static func checkSettings(_ settings: PluginSettings) throws
 }
 
 /// A tiny mutex over pthread, so the SDK needs no Foundation in its hot path.
@@ -108,6 +132,18 @@ private func pluginHandle(_ instance: UnsafeMutableRawPointer?, _ event: UnsafeP
         writeError(reason, err, errCap)
         return DTE_REJECT
     }
+}
+
+private func pluginCheckSettings(_ config: UnsafePointer<CChar>?, _ configLength: Int,
+                                 _ err: UnsafeMutablePointer<CChar>?, _ errCap: Int) -> Int32 {
+    guard let type = PluginExport.registered else {
+        writeError("check_settings called before the plugin was registered", err, errCap)
+        return -1
+    }
+    let json = config.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: configLength), as: UTF8.self) } ?? "{}"
+    guard let reason = PluginExport.checkSettings(json, for: type) else { return 0 }
+    writeError(reason, err, errCap)
+    return -1
 }
 
 private func pluginShutdown(_ instance: UnsafeMutableRawPointer?) {

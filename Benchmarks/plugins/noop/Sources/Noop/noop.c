@@ -116,17 +116,5 @@ static const dte_subscription subscriptions[] = {
     {"*", "bench-group"},
 };
 
-static const dte_plugin plugin = {
-    .abi_major = DTE_ABI_MAJOR,
-    .struct_size = sizeof(dte_plugin),
-    .name = "noop",
-    .version = "1.0.0",
-    .flags = 0,
-    .subscriptions = subscriptions,
-    .subscription_count = sizeof subscriptions / sizeof subscriptions[0],
-    .init = noop_init,
-    .handle = noop_handle,
-    .shutdown = noop_shutdown,
-};
-
-__attribute__((visibility("default"))) const dte_plugin *devtrip_eventd_plugin_v1(void) { return &plugin; }
+DTE_PLUGIN_DEFINE(.name = "noop", .version = "1.0.0", DTE_SUBSCRIPTIONS(subscriptions),
+                  .init = noop_init, .handle = noop_handle, .shutdown = noop_shutdown);

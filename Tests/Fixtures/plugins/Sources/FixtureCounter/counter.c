@@ -20,6 +20,8 @@
  * counters untouched and the host's retry counts the event once.
  * state_get is called with a deliberately small buffer, growing on
  * DTE_HOST_E_TOO_SMALL, so the host's size-reporting path is exercised.
+ * check_settings refuses what init would refuse (a setting that is not a
+ * plain string), without creating an instance.
  */
 #include "devtrip_eventd_plugin.h"
 
@@ -113,10 +115,43 @@ static int state_read_u64(struct counter *self, const char *key, uint64_t *out) 
     return rc;
 }
 
+/* Reads every setting into self. Returns the first bad key, or NULL. */
+static const char *read_settings(struct counter *self, const char *config, size_t config_len) {
+    strcpy(self->output_topic, "counter-events");
+    if (read_setting(config, config_len, "output_topic", self->output_topic, sizeof self->output_topic) < 0 ||
+        self->output_topic[0] == '\0') return "output_topic";
+    if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) return "reject_id";
+    if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) return "retry_id";
+    if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) return "block_id";
+    if (read_setting(config, config_len, "abort_id", self->abort_id, sizeof self->abort_id) < 0) return "abort_id";
+    if (read_setting(config, config_len, "flaky_id", self->flaky_id, sizeof self->flaky_id) < 0) return "flaky_id";
+    char number[32] = "";
+    int found = read_setting(config, config_len, "flaky_failures", number, sizeof number);
+    if (found < 0) return "flaky_failures";
+    self->flaky_failures = found ? atoi(number) : 2;
+    if (read_setting(config, config_len, "slow_id", self->slow_id, sizeof self->slow_id) < 0) return "slow_id";
+    found = read_setting(config, config_len, "slow_ms", number, sizeof number);
+    if (found < 0) return "slow_ms";
+    self->slow_ms = found ? atoi(number) : 300;
+    return NULL;
+}
+
+static int refuse_setting(const char *bad, char *err, size_t err_cap) {
+    snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
+    return -1;
+}
+
+/* check_settings: the same reading init does, into a scratch instance. */
+static int counter_check_settings(const char *config, size_t config_len, char *err, size_t err_cap) {
+    struct counter scratch;
+    memset(&scratch, 0, sizeof scratch);
+    const char *bad = read_settings(&scratch, config, config_len);
+    return bad ? refuse_setting(bad, err, err_cap) : 0;
+}
+
 static int counter_init(const dte_host_api *host, void *ctx, const char *config, size_t config_len,
                         void **instance, char *err, size_t err_cap) {
-    if (host->abi_major != DTE_ABI_MAJOR ||
-        host->struct_size < offsetof(dte_host_api, state_delete) + sizeof host->state_delete) {
+    if (host->abi_major != DTE_ABI_MAJOR || host->struct_size < DTE_HOST_API_V1_SIZE) {
         snprintf(err, err_cap, "host ABI %u (size %u) is not v1", host->abi_major, host->struct_size);
         return -1;
     }
@@ -125,36 +160,13 @@ static int counter_init(const dte_host_api *host, void *ctx, const char *config,
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
+    const char *bad = read_settings(self, config, config_len);
+    if (bad) {
+        free(self);
+        return refuse_setting(bad, err, err_cap);
+    }
     self->host = host;
     self->ctx = ctx;
-    strcpy(self->output_topic, "counter-events");
-    const char *bad = NULL;
-    if (read_setting(config, config_len, "output_topic", self->output_topic, sizeof self->output_topic) < 0 ||
-        self->output_topic[0] == '\0') bad = "output_topic";
-    else if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) bad = "reject_id";
-    else if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) bad = "retry_id";
-    else if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) bad = "block_id";
-    else if (read_setting(config, config_len, "abort_id", self->abort_id, sizeof self->abort_id) < 0) bad = "abort_id";
-    char number[32] = "";
-    if (!bad && read_setting(config, config_len, "flaky_id", self->flaky_id, sizeof self->flaky_id) < 0) bad = "flaky_id";
-    self->flaky_failures = 2;
-    if (!bad) {
-        int found = read_setting(config, config_len, "flaky_failures", number, sizeof number);
-        if (found < 0) bad = "flaky_failures";
-        else if (found) self->flaky_failures = atoi(number);
-    }
-    if (!bad && read_setting(config, config_len, "slow_id", self->slow_id, sizeof self->slow_id) < 0) bad = "slow_id";
-    self->slow_ms = 300;
-    if (!bad) {
-        int found = read_setting(config, config_len, "slow_ms", number, sizeof number);
-        if (found < 0) bad = "slow_ms";
-        else if (found) self->slow_ms = atoi(number);
-    }
-    if (bad) {
-        snprintf(err, err_cap, "setting '%s' must be a non-empty string without escapes", bad);
-        free(self);
-        return -1;
-    }
     pthread_mutex_init(&self->lock, NULL);
     *instance = self;
     return 0;
@@ -242,17 +254,6 @@ static const dte_subscription subscriptions[] = {
     {"mission.completed", COUNTER_GROUP},
 };
 
-static const dte_plugin plugin = {
-    .abi_major = DTE_ABI_MAJOR,
-    .struct_size = sizeof(dte_plugin),
-    .name = COUNTER_NAME,
-    .version = "0.0.1",
-    .flags = COUNTER_FLAGS,
-    .subscriptions = subscriptions,
-    .subscription_count = sizeof subscriptions / sizeof subscriptions[0],
-    .init = counter_init,
-    .handle = counter_handle,
-    .shutdown = counter_shutdown,
-};
-
-__attribute__((visibility("default"))) const dte_plugin *devtrip_eventd_plugin_v1(void) { return &plugin; }
+DTE_PLUGIN_DEFINE(.name = COUNTER_NAME, .version = "0.0.1", .flags = COUNTER_FLAGS, DTE_SUBSCRIPTIONS(subscriptions),
+                  .init = counter_init, .handle = counter_handle, .shutdown = counter_shutdown,
+                  .check_settings = counter_check_settings);
