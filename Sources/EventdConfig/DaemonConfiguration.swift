@@ -38,6 +38,9 @@ public struct PluginConfiguration: Sendable, Equatable {
 /// Everything the daemon reads at start and on reload. Every default here
 /// matches `etc/devtrip-eventd/eventd.toml`.
 public struct DaemonConfiguration: Sendable, Equatable {
+    /// Where the daemon and the CLI read it unless told otherwise (`--config`).
+    public static let installedPath = "/etc/devtrip-eventd/eventd.toml"
+
     public var file: String = ""
     public var pluginDir = "/usr/lib/devtrip-eventd/plugins/1"
     public var pluginConfigDir = "plugins.d"

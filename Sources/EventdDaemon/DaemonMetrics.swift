@@ -28,38 +28,28 @@ final class DaemonMetrics: DeliveryMetrics, @unchecked Sendable {
         self.factory = factory
     }
 
-    private func key(_ name: String, _ dimensions: [(String, String)]) -> String {
-        name + "|" + dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+    /// The metric of `name` and `dimensions` from `cache`, made by `make` the first time.
+    private func metric<M>(_ cache: ReferenceWritableKeyPath<DaemonMetrics, [String: M]>, _ name: String,
+                           _ dimensions: [(String, String)], _ make: (String) -> M) -> M {
+        let key = name + "|" + dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        return lock.withLock {
+            if let existing = self[keyPath: cache][key] { return existing }
+            let made = make(Self.prefix + name)
+            self[keyPath: cache][key] = made
+            return made
+        }
     }
 
     func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let k = key(name, dimensions)
-        return lock.withLock {
-            if let existing = counters[k] { return existing }
-            let made = CoreMetrics.Counter(label: Self.prefix + name, dimensions: dimensions, factory: factory)
-            counters[k] = made
-            return made
-        }
+        metric(\.counters, name, dimensions) { CoreMetrics.Counter(label: $0, dimensions: dimensions, factory: factory) }
     }
 
     func timer(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let k = key(name, dimensions)
-        return lock.withLock {
-            if let existing = timers[k] { return existing }
-            let made = CoreMetrics.Timer(label: Self.prefix + name, dimensions: dimensions, factory: factory)
-            timers[k] = made
-            return made
-        }
+        metric(\.timers, name, dimensions) { CoreMetrics.Timer(label: $0, dimensions: dimensions, factory: factory) }
     }
 
     func gauge(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
-        let k = key(name, dimensions)
-        return lock.withLock {
-            if let existing = gauges[k] { return existing }
-            let made = CoreMetrics.Gauge(label: Self.prefix + name, dimensions: dimensions, factory: factory)
-            gauges[k] = made
-            return made
-        }
+        metric(\.gauges, name, dimensions) { CoreMetrics.Gauge(label: $0, dimensions: dimensions, factory: factory) }
     }
 
     /// Records one batch's results of one partition.

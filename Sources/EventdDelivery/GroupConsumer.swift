@@ -76,9 +76,7 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         self.followUps = followUps
         self.deadLetters = deadLetters
         self.options = options
-        var logger = logger
-        logger[metadataKey: "consumer_group"] = .string(group)
-        self.logger = logger
+        self.logger = logger.tagged("consumer_group", group)
         var props = properties
         props["group.id"] = group
         consumer = try KafkaConsumer(properties: props, events: nil)

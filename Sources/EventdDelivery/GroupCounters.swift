@@ -3,12 +3,7 @@ import Foundation
 
 /// Counters of one group, updated by its polling thread.
 public struct GroupCounters: Sendable, Equatable {
-    public var consumed = 0
-    public var handled = 0
-    public var skipped = 0
-    public var retried = 0
-    public var deadLettered = 0
-    public var redelivered = 0
+    public var consumed = 0, handled = 0, skipped = 0, retried = 0, deadLettered = 0, redelivered = 0
     /// Deliveries skipped because the idempotency ledger had their event id.
     public var duplicates = 0
     /// Events put on a delay tier topic (after failing, or behind an earlier event of their key).
@@ -31,17 +26,12 @@ public struct GroupCounters: Sendable, Equatable {
     }
 }
 
-
 /// Counters of one plugin within one group.
 public struct PluginCounters: Sendable, Equatable {
-    public var handled = 0
-    public var failed = 0
-    public var duplicates = 0
-    public var retries = 0
+    public var handled = 0, failed = 0, duplicates = 0, retries = 0
     /// Put on a delay tier (after failing, or behind an earlier event of its key).
     public var parked = 0
-    public var latencyTotal = Duration.zero
-    public var latencyMax = Duration.zero
+    public var latencyTotal = Duration.zero, latencyMax = Duration.zero
 
     mutating func add(_ stats: GroupConsumer.HandlerStats) {
         handled += stats.handled

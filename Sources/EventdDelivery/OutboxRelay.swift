@@ -43,9 +43,7 @@ public final class OutboxRelay: @unchecked Sendable {
         self.producer = producer
         self.health = health
         self.ledgerRetention = ledgerRetention
-        var logger = logger
-        logger[metadataKey: "plugin"] = .string(plugin)
-        self.logger = logger
+        self.logger = logger.tagged("plugin", plugin)
         let thread = Thread { [self] in
             run()
             done.signal()

@@ -23,9 +23,7 @@ public final class HostContext: @unchecked Sendable {
     public init(pluginName: String, state: any PluginStore, logger: Logger, sink: (any FollowUpSink)?) {
         self.pluginName = pluginName
         self.state = state
-        var logger = logger
-        logger[metadataKey: "plugin"] = .string(pluginName)
-        self.logger = logger
+        self.logger = logger.tagged("plugin", pluginName)
         self.sink = sink
     }
 

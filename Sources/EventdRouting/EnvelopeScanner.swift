@@ -296,38 +296,9 @@ private struct Cursor {
         case UInt8(ascii: "\""):
             _ = try string()
         case UInt8(ascii: "{"):
-            index += 1
-            skipSpace()
-            if peek() == UInt8(ascii: "}") { index += 1; return }
-            while true {
-                skipSpace()
-                _ = try string()
-                skipSpace()
-                guard peek() == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                index += 1
-                skipSpace()
-                try value(depth: depth + 1)
-                skipSpace()
-                let d = peek()
-                index += 1
-                if d == UInt8(ascii: ",") { continue }
-                if d == UInt8(ascii: "}") { return }
-                throw fail("expected ',' or '}'", at: index - 1)
-            }
+            try members(closedBy: UInt8(ascii: "}"), depth: depth)
         case UInt8(ascii: "["):
-            index += 1
-            skipSpace()
-            if peek() == UInt8(ascii: "]") { index += 1; return }
-            while true {
-                skipSpace()
-                try value(depth: depth + 1)
-                skipSpace()
-                let d = peek()
-                index += 1
-                if d == UInt8(ascii: ",") { continue }
-                if d == UInt8(ascii: "]") { return }
-                throw fail("expected ',' or ']'", at: index - 1)
-            }
+            try members(closedBy: UInt8(ascii: "]"), depth: depth)
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
@@ -335,6 +306,31 @@ private struct Cursor {
             try number()
         default:
             throw fail(index < count ? "unexpected character" : "unexpected end of input")
+        }
+    }
+
+    /// The members of an object (`"name": value`, closed by `}`) or the elements of an array (closed by `]`).
+    @inline(__always)
+    mutating func members(closedBy close: UInt8, depth: Int) throws(EnvelopeError) {
+        index += 1
+        skipSpace()
+        if peek() == close { index += 1; return }
+        while true {
+            skipSpace()
+            if close == UInt8(ascii: "}") {
+                _ = try string()
+                skipSpace()
+                guard peek() == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipSpace()
+            }
+            try value(depth: depth + 1)
+            skipSpace()
+            let d = peek()
+            index += 1
+            if d == UInt8(ascii: ",") { continue }
+            if d == close { return }
+            throw fail(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'", at: index - 1)
         }
     }
 

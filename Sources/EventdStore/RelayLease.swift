@@ -13,11 +13,7 @@ public struct RelayOwner: Sendable, Equatable {
     public let host: String
     public let pid: Int32
 
-    public init(id: String, host: String, pid: Int32) {
-        self.id = id
-        self.host = host
-        self.pid = pid
-    }
+    public init(id: String, host: String, pid: Int32) { (self.id, self.host, self.pid) = (id, host, pid) }
 
     /// This process.
     public static let current: RelayOwner = {

@@ -172,18 +172,12 @@ extension SQLiteStore {
     public func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int {
         try patiently {
             try run("INSERT INTO inflight(grp, topic, part, off, starts) VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(grp, topic, part, off) DO UPDATE SET starts = starts + 1", {
-                sqlite3_bind_text($0, 1, group, -1, Self.transient)
-                sqlite3_bind_text($0, 2, topic, -1, Self.transient)
-                sqlite3_bind_int($0, 3, partition)
-                sqlite3_bind_int64($0, 4, offset)
+                Self.bindDelivery($0, group, topic, partition, offset)
             })
         }
         var starts = 1
         try run("SELECT starts FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
-            sqlite3_bind_text($0, 1, group, -1, Self.transient)
-            sqlite3_bind_text($0, 2, topic, -1, Self.transient)
-            sqlite3_bind_int($0, 3, partition)
-            sqlite3_bind_int64($0, 4, offset)
+            Self.bindDelivery($0, group, topic, partition, offset)
         }, { starts = Int(sqlite3_column_int64($0, 0)) })
         return starts
     }
@@ -192,12 +186,17 @@ extension SQLiteStore {
         // Patiently: a marker left behind would count as a crash the next time this offset comes.
         try patiently {
             try run("DELETE FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
-                sqlite3_bind_text($0, 1, group, -1, Self.transient)
-                sqlite3_bind_text($0, 2, topic, -1, Self.transient)
-                sqlite3_bind_int($0, 3, partition)
-                sqlite3_bind_int64($0, 4, offset)
+                Self.bindDelivery($0, group, topic, partition, offset)
             })
         }
+    }
+
+    /// Binds a delivery's coordinates to parameters 1 to 4.
+    private static func bindDelivery(_ stmt: OpaquePointer, _ group: String, _ topic: String, _ partition: Int32, _ offset: Int64) {
+        sqlite3_bind_text(stmt, 1, group, -1, transient)
+        sqlite3_bind_text(stmt, 2, topic, -1, transient)
+        sqlite3_bind_int(stmt, 3, partition)
+        sqlite3_bind_int64(stmt, 4, offset)
     }
 
     /// Headers as length-prefixed name/value pairs (a null value has length 0xFFFFFFFF).

@@ -153,8 +153,7 @@ struct ConfCheck: ParsableCommand {
         commandName: "conf-check",
         abstract: "Validate the daemon's configuration files without a running daemon; exit 1 with file, line and reason on error.")
 
-    @Option(name: .long, help: "Configuration file.")
-    var config = "/etc/devtrip-eventd/eventd.toml"
+    @Option(name: .long, help: "Configuration file.") var config = DaemonConfiguration.installedPath
 
     func run() throws {
         do {

@@ -13,8 +13,7 @@ struct EventdCommand: ParsableCommand {
         commandName: "devtrip-eventd",
         abstract: "Consume DevTrip's Kafka events and hand them to handler plugins.")
 
-    @Option(name: .long, help: "Configuration file.")
-    var config = "/etc/devtrip-eventd/eventd.toml"
+    @Option(name: .long, help: "Configuration file.") var config = DaemonConfiguration.installedPath
 
     @Option(name: .long, help: "Bootstrap servers, or 'embedded' for the in-process mock cluster.")
     var brokers: String?

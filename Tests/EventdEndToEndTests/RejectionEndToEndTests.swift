@@ -257,6 +257,11 @@ private struct BadRecord {
 
 /// Just enough JSON for `kcat -J` lines, with strings decoded to bytes.
 private struct ByteJSON {
+    /// JSON's one-letter escapes, by the letter after the backslash (`\"`, `\\` and `\/` stand for themselves).
+    static let escapes: [UInt8: UInt8] = [
+        UInt8(ascii: "n"): 0x0A, UInt8(ascii: "t"): 0x09, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0C,
+    ]
+
     indirect enum Value {
         case string([UInt8]), number(String), literal, array([Value]), object([(String, Value)])
     }
@@ -313,17 +318,12 @@ private struct ByteJSON {
             guard c == UInt8(ascii: "\\") else { out.append(c); continue }
             let e = bytes[i]
             i += 1
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "u"):
+            if e == UInt8(ascii: "u") {
                 let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) ?? 0xFFFD
                 i += 4
                 out += Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
-            default: out.append(e)
+            } else {
+                out.append(Self.escapes[e] ?? e)
             }
         }
         throw HarnessError("kcat -J: unterminated string")
