@@ -35,7 +35,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     let handle: OpaquePointer
     let queue: OpaquePointer
     public let groupID: String
-    private let box: EventsBox
+    private let box: RDKafkaEventsBox
 
     /// Where callbacks go; held weakly.
     public var events: (any KafkaClientEvents)? {
@@ -58,7 +58,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_conf_set_rebalance_cb(conf, consumerRebalance)
         rd_kafka_conf_set_error_cb(conf, clientError)
         rd_kafka_conf_set_log_cb(conf, clientLog)
-        box = EventsBox()
+        box = RDKafkaEventsBox()
         box.events = events
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(box).toOpaque())
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
@@ -203,14 +203,14 @@ public final class KafkaConsumer: @unchecked Sendable {
 }
 
 /// Holds the events sink weakly for C callbacks.
-final class EventsBox: @unchecked Sendable {
+final class RDKafkaEventsBox: @unchecked Sendable {
     weak var events: (any KafkaClientEvents)?
 }
 
 private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
                                _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
                                _ opaque: UnsafeMutableRawPointer?) {
-    let events = opaque.map { Unmanaged<EventsBox>.fromOpaque($0).takeUnretainedValue().events } ?? nil
+    let events = opaque.map { Unmanaged<RDKafkaEventsBox>.fromOpaque($0).takeUnretainedValue().events } ?? nil
     let tps = list.map(RDKafkaPartitionList.partitions(of:)) ?? []
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
     switch err {
@@ -237,14 +237,14 @@ private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
 }
 
 func clientError(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
-    guard let opaque, let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+    guard let opaque, let events = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
     let code = rd_kafka_resp_err_t(rawValue: err)
     events.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error", client: rk))
 }
 
 func clientLog(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
     guard let rk, let opaque = rd_kafka_opaque(rk),
-          let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+          let events = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
     events.kafkaLog(level: level, facility: facility.map { String(cString: $0) } ?? "",
                     message: message.map { String(cString: $0) } ?? "")
 }

@@ -8,8 +8,8 @@ private var emptyValue: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 1)! }
 /// One producer for the whole daemon. Thread-safe.
 public final class KafkaProducer: @unchecked Sendable {
     package let handle: OpaquePointer
-    private let box: EventsBox
-    private let pollThread = PollThread()
+    private let box: RDKafkaEventsBox
+    private let pollThread = RDKafkaPollThread()
 
     /// - Parameter properties: librdkafka properties; idempotence and
     ///   `acks=all` are forced on, since every event the daemon produces
@@ -20,7 +20,7 @@ public final class KafkaProducer: @unchecked Sendable {
         props["enable.idempotence"] = "true"
         props["acks"] = "all"
         let conf = try props.makeConf()
-        box = EventsBox()
+        box = RDKafkaEventsBox()
         box.events = events
         rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
         rd_kafka_conf_set_error_cb(conf, clientError)
@@ -115,7 +115,7 @@ private func deliveryReport(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_ka
 }
 
 /// Serves a client's callbacks from its own thread until stopped.
-final class PollThread: @unchecked Sendable {
+final class RDKafkaPollThread: @unchecked Sendable {
     private let lock = NSLock()
     private var running = false
     private var thread: Thread?
