@@ -24,6 +24,9 @@ let package = Package(
 
         // Kafka wrapper: librdkafka handles, configuration, the embedded mock cluster.
         .target(name: "EventdKafka", dependencies: ["CRDKafka"]),
+        // Fault injection on the embedded cluster (brokers down, leaders moved, failing
+        // requests): for tests only, the executables do not link it.
+        .target(name: "EventdKafkaTesting", dependencies: ["EventdKafka", "CRDKafka"]),
         // Routing: event catalog, aliases, topic bindings, envelope scanning.
         .target(name: "EventdRouting"),
         // Plugin stores: the protocol delivery talks to, and its SQLite implementation.
@@ -66,6 +69,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "EventdKafkaTests", dependencies: ["EventdKafka", "EventdKafkaTesting"]),
         .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),
         .testTarget(name: "EventdConfigTests", dependencies: ["EventdConfig", "EventdRouting"]),
         .testTarget(name: "EventdStoreTests", dependencies: ["EventdStore"]),
@@ -79,7 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EventdDaemonTests", dependencies: [
-            "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka",
+            "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka", "EventdKafkaTesting",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EventdControlTests", dependencies: [

@@ -1,6 +1,5 @@
 // Plugin-produced events: one shared producer, deliveries tied to the source event.
 import CEventdPlugin
-import CRDKafka
 import EventdKafka
 import EventdPluginHost
 import EventdStore
@@ -51,15 +50,26 @@ public final class FollowUpProducer: FollowUpSink, @unchecked Sendable {
             }
         }
         let tracker = call?.tracker
-        // dte_header and eventd_out_header have the same layout: name, value, length.
-        let raw = UnsafeRawBufferPointer(headers)
-        let outHeaders = raw.bindMemory(to: eventd_out_header.self)
         do {
-            try producer.produce(topic: String(cString: topic), key: key, value: value, headers: outHeaders, tracker: tracker)
+            try producer.produce(topic: String(cString: topic), key: key, value: value, headers: PluginHeaders(headers), tracker: tracker)
             return DTE_HOST_OK
         } catch {
             logger.error("follow-up produce failed", metadata: ["plugin": "\(plugin)", "topic": "\(String(cString: topic))", "error": "\(error)"])
             return DTE_HOST_E_FAILED
+        }
+    }
+}
+
+/// A plugin's header array, handed to the producer in place (no copy per header).
+struct PluginHeaders: KafkaHeaderSource {
+    let headers: UnsafeBufferPointer<dte_header>
+    init(_ headers: UnsafeBufferPointer<dte_header>) { self.headers = headers }
+
+    var headerCount: Int { headers.count }
+
+    func forEachHeader(_ body: (UnsafePointer<CChar>, UnsafeRawBufferPointer?) -> Void) {
+        for header in headers {
+            body(header.name, header.value.map { UnsafeRawBufferPointer(start: $0, count: header.value_len) })
         }
     }
 }

@@ -207,7 +207,7 @@ extension GroupConsumer {
     /// again, its headers naming `replayedFrom`.
     /// - Returns: how the handler finished with it, or the produce that was not acknowledged.
     public func replay(_ record: CopiedRecord, plugin: PluginInstance, event: EventName, eventID: String,
-                       policy: RetryPolicy, replayedFrom: String) -> Result<HandlerResult.Outcome, KafkaError> {
+                       policy: RetryPolicy, replayedFrom: String) -> Result<HandlerResult.Outcome, DeliveryFailure> {
         let call = DeliveryCall(tracker: DeliveryTracker())
         var counters = GroupCounters()
         let result = EventScratch.with(record, event: event, group: groupCName, id: eventID) { cEvent, errorBuffer in

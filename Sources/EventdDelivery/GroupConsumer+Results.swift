@@ -12,7 +12,7 @@ extension GroupConsumer {
     public struct BucketResult {
         public internal(set) var counters = GroupCounters()
         var handlers: [HandlerKey: HandlerStats] = [:]
-        var deliveryFailure: KafkaError?
+        var deliveryFailure: DeliveryFailure?
         /// The partition stopped at this offset: its record is due (again) at that instant.
         var notDue: (offset: Int64, due: ContinuousClock.Instant)?
         /// With `notDue` for an in-memory retry: where the stopped event's handlers stand.

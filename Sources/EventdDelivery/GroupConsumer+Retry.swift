@@ -31,7 +31,7 @@ extension GroupConsumer {
             logger.critical("cannot park an event on its retry tier; the partition is read again: \(error)", metadata: [
                 "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             ])
-            tracker.fail(KafkaError(code: -1, message: "park: \(error)"))
+            tracker.fail(.local(step: "park", reason: "\(error)"))
             return
         }
         counters.parked += 1
@@ -55,7 +55,7 @@ extension GroupConsumer {
         do {
             state = try store.parkState(group: group, topic: topic, key: keyBytes, partition: record.partition, offset: record.offset)
         } catch {
-            tracker.fail(KafkaError(code: -1, message: "parked-key lookup: \(error)"))
+            tracker.fail(.local(step: "parked-key lookup", reason: "\(error)"))
             return true
         }
         // Parked itself: read again after a crash; it goes back to waiting (a duplicate tier record is skipped later).
@@ -136,7 +136,7 @@ extension GroupConsumer {
                 state = try plugin.context.state.parkState(group: group, topic: original.topic, key: key,
                                                            partition: original.partition, offset: original.offset)
             } catch {
-                tracker.fail(KafkaError(code: -1, message: "parked-key lookup: \(error)"))
+                tracker.fail(.local(step: "parked-key lookup", reason: "\(error)"))
                 return
             }
             guard state.isParked else {

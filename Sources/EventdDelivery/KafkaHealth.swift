@@ -2,7 +2,6 @@
 // librdkafka reports every broker down (or a connection or delivery error is
 // confirmed by a failed probe) until a broker answers a metadata request
 // again; meanwhile events wait (nothing is dropped or dead-lettered for it).
-import CRDKafka
 import EventdKafka
 import Foundation
 import Logging
@@ -61,10 +60,10 @@ public final class KafkaHealth: @unchecked Sendable {
 
     /// A client-level error from librdkafka (producer or a consumer group's client).
     public func clientError(_ error: KafkaError, client: String) {
-        switch rd_kafka_resp_err_t(rawValue: error.code) {
-        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
+        switch error.code {
+        case .allBrokersDown, .authentication, .ssl:
             enter("\(client): \(error.message)")
-        case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE, RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case .transport, .resolve, .timedOut:
             // One broker of several may be gone while others serve: degraded only if a probe fails too.
             suspect("\(client): \(error.message)")
         default:
@@ -72,9 +71,9 @@ public final class KafkaHealth: @unchecked Sendable {
         }
     }
 
-    /// A produce the daemon waited for was not acknowledged.
-    func deliveryFailed(_ error: KafkaError, what: String) {
-        if error.isRetriable { suspect("\(what): \(error.message)") }
+    /// A produce the daemon waited for was not acknowledged (a local failure, such as a store's, says nothing of the brokers).
+    func deliveryFailed(_ failure: DeliveryFailure, what: String) {
+        if let error = failure.kafkaError, error.isRetriable { suspect("\(what): \(error.message)") }
     }
 
     private func enter(_ reason: String) {

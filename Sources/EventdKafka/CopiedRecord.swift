@@ -83,7 +83,7 @@ public enum KafkaTopicReader {
             consumer.consume(into: batch, timeoutMs: 200)
             for i in 0..<batch.count {
                 let record = batch[i]
-                guard record.errorCode == 0 else { continue }
+                guard record.errorCode == .noError else { continue }
                 let tp = TopicPartition(record.topic, record.partition)
                 guard let end = remaining[tp], record.offset < end else { continue }
                 if records.count < limit { records.append(CopiedRecord(record)) }

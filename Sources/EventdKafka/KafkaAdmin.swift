@@ -15,7 +15,7 @@ extension KafkaProducer {
         defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
         for name in names {
             guard let topic = rd_kafka_NewTopic_new(name, partitions, replicationFactor, &errstr, errstr.count) else {
-                throw KafkaError(code: -1, message: "topic \(name): \(String(cString: errstr))")
+                throw KafkaError(invalid: "topic \(name): \(RDKafkaText.read(errstr))")
             }
             newTopics.append(topic)
         }
@@ -26,7 +26,7 @@ extension KafkaProducer {
         _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &errstr, errstr.count)
         newTopics.withUnsafeMutableBufferPointer { rd_kafka_CreateTopics(handle, $0.baseAddress, $0.count, options, queue) }
         guard let event = rd_kafka_queue_poll(queue, timeoutMs + 5_000) else {
-            throw KafkaError(code: RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue, message: "create topics: no answer from the broker", isRetriable: true)
+            throw KafkaError(code: .timedOut, message: "create topics: no answer from the broker", isRetriable: true)
         }
         defer { rd_kafka_event_destroy(event) }
         let err = rd_kafka_event_error(event)

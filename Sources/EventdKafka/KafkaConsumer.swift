@@ -35,7 +35,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     let handle: OpaquePointer
     let queue: OpaquePointer
     public let groupID: String
-    private let box: EventsBox
+    private let box: RDKafkaEventsBox
 
     /// Where callbacks go; held weakly.
     public var events: (any KafkaClientEvents)? {
@@ -49,7 +49,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// - Throws: `KafkaError` when librdkafka refuses the configuration.
     public init(properties: KafkaProperties, events: (any KafkaClientEvents)?) throws(KafkaError) {
         var props = properties
-        guard let group = props["group.id"] else { throw KafkaError(code: -1, message: "consumer without group.id") }
+        guard let group = props["group.id"] else { throw KafkaError(invalid: "consumer without group.id") }
         groupID = group
         props["enable.auto.offset.store"] = "false"
         if props["enable.auto.commit"] == nil { props["enable.auto.commit"] = "true" }
@@ -58,11 +58,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_conf_set_rebalance_cb(conf, consumerRebalance)
         rd_kafka_conf_set_error_cb(conf, clientError)
         rd_kafka_conf_set_log_cb(conf, clientLog)
-        box = EventsBox()
+        box = RDKafkaEventsBox()
         box.events = events
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(box).toOpaque())
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
-            throw KafkaError(code: -1, message: "cannot create consumer: \(String(cString: errstr))")
+            throw KafkaError(invalid: "cannot create consumer: \(RDKafkaText.read(errstr))")
         }
         handle = rk
         rd_kafka_poll_set_consumer(rk)
@@ -74,10 +74,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Assigns partitions directly (no group membership), starting at the given offsets.
     public func assign(_ offsets: [(TopicPartition, Int64)]) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (tp, offset) in offsets { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset }
-        let err = rd_kafka_assign(handle, list)
+        let err = RDKafkaPartitionList(offsets).withPointer { rd_kafka_assign(handle, $0) }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "assign") }
     }
 
@@ -105,10 +102,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Subscribes to `topics` (replacing any earlier subscription).
     public func subscribe(_ topics: [String]) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
-        let err = rd_kafka_subscribe(handle, list)
+        let err = RDKafkaPartitionList(topics: topics).withPointer { rd_kafka_subscribe(handle, $0) }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "subscribe") }
     }
 
@@ -125,10 +119,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Stores the next offset to commit for each partition (the auto-commit commits it).
     public func store(_ offsets: [(TopicPartition, Int64)]) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (tp, offset) in offsets { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset }
-        let err = rd_kafka_offsets_store(handle, list)
+        let err = RDKafkaPartitionList(offsets).withPointer { rd_kafka_offsets_store(handle, $0) }
         // A partition revoked meanwhile refuses its store; that is expected.
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__STATE {
             throw KafkaError(err, context: "offsets_store")
@@ -137,16 +128,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Rewinds a partition so its records from `offset` on are fetched again.
     public func seek(_ tp: TopicPartition, to offset: Int64) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(1)!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!.pointee.offset = offset
-        if let error = rd_kafka_seek_partitions(handle, list, 5000) {
-            let code = rd_kafka_error_code(error)
-            rd_kafka_error_destroy(error)
-            throw KafkaError(code, context: "seek \(tp)")
+        let list = RDKafkaPartitionList([(tp, offset)])
+        if let error = list.withPointer({ rd_kafka_seek_partitions(handle, $0, 5000) }) {
+            throw KafkaError(taking: error, context: "seek \(tp)")
         }
-        let err = list.pointee.elems[0].err
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "seek \(tp)") }
+        if let (_, err) = list.firstError { throw KafkaError(err, context: "seek \(tp)") }
     }
 
     /// Commits the stored offsets and waits for the broker's answer.
@@ -159,25 +145,15 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Pauses or resumes fetching for partitions.
     public func setPaused(_ paused: Bool, _ partitions: [TopicPartition]) {
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
-        _ = paused ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+        _ = RDKafkaPartitionList(partitions).withPointer { paused ? rd_kafka_pause_partitions(handle, $0) : rd_kafka_resume_partitions(handle, $0) }
     }
 
     /// The offsets this group has committed for `partitions` (-1001 where none).
     public func committed(_ partitions: [TopicPartition], timeoutMs: Int32 = 5000) throws(KafkaError) -> [TopicPartition: Int64] {
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
-        let err = rd_kafka_committed(handle, list, timeoutMs)
+        let list = RDKafkaPartitionList(partitions)
+        let err = list.withPointer { rd_kafka_committed(handle, $0, timeoutMs) }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "committed") }
-        var result: [TopicPartition: Int64] = [:]
-        for i in 0..<Int(list.pointee.cnt) {
-            let elem = list.pointee.elems[i]
-            result[TopicPartition(String(cString: elem.topic), elem.partition)] = elem.offset
-        }
-        return result
+        return Dictionary(list.offsets, uniquingKeysWith: { _, last in last })
     }
 
     /// Records between this member's position and the end of each assigned
@@ -186,22 +162,18 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// committed offset stands in (one broker round trip for those, at most
     /// `timeoutMs`), else the low watermark.
     public func lag(timeoutMs: Int32 = 1000) -> [(TopicPartition, Int64)] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        _ = rd_kafka_position(handle, list)
+        guard let list = currentAssignment() else { return [] }
+        _ = list.withPointer { rd_kafka_position(handle, $0) }
+        let positions = list.offsets
         var committed: [TopicPartition: Int64] = [:]
-        let unpositioned = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }.filter { $0.offset < 0 }
-            .map { TopicPartition(String(cString: $0.topic), $0.partition) }
+        let unpositioned = positions.filter { $0.1 < 0 }.map(\.0)
         if !unpositioned.isEmpty { committed = (try? self.committed(unpositioned, timeoutMs: timeoutMs)) ?? [:] }
         var result: [(TopicPartition, Int64)] = []
-        for i in 0..<Int(list.pointee.cnt) {
-            let elem = list.pointee.elems[i]
+        for (tp, offset) in positions {
             var low: Int64 = -1, high: Int64 = -1
-            guard rd_kafka_get_watermark_offsets(handle, elem.topic, elem.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+            guard rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
                   high >= 0 else { continue }
-            let tp = TopicPartition(String(cString: elem.topic), elem.partition)
-            let position = elem.offset >= 0 ? elem.offset : committed[tp].flatMap { $0 >= 0 ? $0 : nil } ?? low
+            let position = offset >= 0 ? offset : committed[tp].flatMap { $0 >= 0 ? $0 : nil } ?? low
             result.append((tp, max(0, high - max(position, 0))))
         }
         return result
@@ -209,10 +181,13 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// The partitions currently assigned to this member.
     public func assignment() -> [TopicPartition] {
+        currentAssignment()?.partitions ?? []
+    }
+
+    private func currentAssignment() -> RDKafkaPartitionList? {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        return partitions(list)
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return nil }
+        return RDKafkaPartitionList(taking: list)
     }
 
     /// Commits stored offsets, leaves the group, and stops the client.
@@ -228,21 +203,15 @@ public final class KafkaConsumer: @unchecked Sendable {
 }
 
 /// Holds the events sink weakly for C callbacks.
-final class EventsBox: @unchecked Sendable {
+final class RDKafkaEventsBox: @unchecked Sendable {
     weak var events: (any KafkaClientEvents)?
-}
-
-func partitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
-    (0..<Int(list.pointee.cnt)).map {
-        TopicPartition(String(cString: list.pointee.elems[$0].topic), list.pointee.elems[$0].partition)
-    }
 }
 
 private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
                                _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
                                _ opaque: UnsafeMutableRawPointer?) {
-    let events = opaque.map { Unmanaged<EventsBox>.fromOpaque($0).takeUnretainedValue().events } ?? nil
-    let tps = list.map(partitions) ?? []
+    let events = opaque.map { Unmanaged<RDKafkaEventsBox>.fromOpaque($0).takeUnretainedValue().events } ?? nil
+    let tps = list.map(RDKafkaPartitionList.partitions(of:)) ?? []
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
     switch err {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -268,14 +237,14 @@ private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
 }
 
 func clientError(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
-    guard let opaque, let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+    guard let opaque, let events = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
     let code = rd_kafka_resp_err_t(rawValue: err)
-    events.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error"))
+    events.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error", client: rk))
 }
 
 func clientLog(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
     guard let rk, let opaque = rd_kafka_opaque(rk),
-          let events = Unmanaged<EventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+          let events = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
     events.kafkaLog(level: level, facility: facility.map { String(cString: $0) } ?? "",
                     message: message.map { String(cString: $0) } ?? "")
 }

@@ -30,7 +30,7 @@ public struct KafkaProperties: Sendable, Equatable {
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, name, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(code: -1, message: "property '\(name)': \(String(cString: errstr))")
+                throw KafkaError(invalid: "property '\(name)': \(RDKafkaText.read(errstr))")
             }
         }
         return conf

@@ -5,11 +5,11 @@ import Glibc
 public struct KafkaRecord {
     let message: UnsafeMutablePointer<rd_kafka_message_t>
 
-    /// Non-zero when this "record" is a consumer error, not data.
-    public var errorCode: Int32 { message.pointee.err.rawValue }
+    /// Not `.noError` when this "record" is a consumer error, not data.
+    public var errorCode: KafkaError.Code { KafkaError.Code(message.pointee.err) }
     public var errorDescription: String {
         let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
-        return "\(String(cString: rd_kafka_err2str(message.pointee.err))): \(text)"
+        return "\(errorCode.text): \(text)"
     }
     public var isPartitionEOF: Bool { message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF }
 

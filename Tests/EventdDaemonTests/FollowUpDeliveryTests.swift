@@ -3,6 +3,7 @@
 @testable import EventdDaemon
 import EventdConfig
 import EventdKafka
+import EventdKafkaTesting
 import Foundation
 import Logging
 import Testing
