@@ -10,6 +10,7 @@
 //   certificate/<userId>/<missionId> resource events     (cleanup completed)
 //   evaluation/<userId>              evaluation-events
 //   audit/<userId>/<stream>          one bounded security log per stream: payment, session, resource, evaluation
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 

@@ -92,8 +92,13 @@ public final class TestHost: @unchecked Sendable {
         let rc = withUnsafePointer(to: &api) { apiPtr in
             settings.withCString { plugin.pointee.`init`(apiPtr, ctx, $0, strlen($0), &instance, &err, err.count) }
         }
-        guard rc == 0 else { throw TestHostError(String(cString: err)) }
+        guard rc == 0 else { throw TestHostError(Self.text(err)) }
         self.instance = instance
+    }
+
+    /// The text of a NUL-terminated message buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Hands one event to the plugin through the ABI. For a transactional
@@ -136,7 +141,7 @@ public final class TestHost: @unchecked Sendable {
                 }
             }
         }
-        let reason = String(cString: err)
+        let reason = Self.text(err)
         switch outcome {
         case DTE_OK: return .ok
         case DTE_RETRY: return .retry(reason)

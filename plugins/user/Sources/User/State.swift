@@ -9,6 +9,7 @@
 //   activity/<userId>       mission.completed
 //   achievements/<userId>   evaluation.completed
 // Where a handler needs another stream's facts it reads them and never writes them.
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 
