@@ -1,20 +1,24 @@
 // The Mission Management Service's consumer rows of the event catalog (section 3).
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// Keeps each user's mission progress: sets it up at registration, records
 /// evaluation results with the next mission and the achievement level, and
 /// makes a mission startable when its environment is ready. Its only
 /// follow-ups are notifications to the user.
-public final class MissionPlugin: EventPlugin {
+public final class MissionPlugin: HandlerTablePlugin {
     public static let name = "mission"
     public static let version = "1.0.0"
     public static let service = "mission-service"
     public static let transactional = true
-    public static let subscriptions = [
-        Subscription("user.registered", group: "mission-service-user-group"),
-        Subscription("evaluation.completed", group: "mission-service-evaluation-group"),
-        Subscription("resource.created", group: "mission-service-resource-group"),
+    /// Payload ids only need to be non-empty here (`PayloadRules.nonEmptyIds`).
+    public static let handlers: [Handler<MissionPlugin>] = [
+        .service("user.registered", group: "mission-service-user-group", rules: .nonEmptyIds, MissionPlugin.userRegistered),
+        .service("evaluation.completed", group: "mission-service-evaluation-group", rules: .nonEmptyIds,
+                 MissionPlugin.evaluationCompleted),
+        .service("resource.created", group: "mission-service-resource-group", rules: .nonEmptyIds, MissionPlugin.resourceCreated),
     ]
 
     let host: PluginHost
@@ -31,20 +35,6 @@ public final class MissionPlugin: EventPlugin {
                                       notificationTopic: self.settings.notificationTopic)
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "user.registered": try userRegistered(UserEvent(event))
-            case "evaluation.completed": try evaluationCompleted(UserEvent(event))
-            case "resource.created": try resourceCreated(UserEvent(event))
-            default: return .reject("mission does not handle event '\(event.name)'")
-            }
-            return .ok
-        } catch {
-            return error.outcome
-        }
-    }
-
     static func progressKey(_ userId: String) -> String { "progress/\(userId)" }
     static func missionKey(_ userId: String, _ missionId: String) -> String { "mission/\(userId)/\(missionId)" }
     static func directoryKey(_ userId: String) -> String { "directory/\(userId)" }
@@ -58,17 +48,17 @@ public final class MissionPlugin: EventPlugin {
     /// the event comes again, the notifications are re-sent with the same ids
     /// (dropped downstream as duplicates) and the writes repeat harmlessly.
     func updateProgress<P: UserPayload>(
-        _ source: UserEvent<P>, _ change: (inout MissionProgress) throws(HandlingFailure) -> Void
+        _ source: Incoming<P>, _ change: (inout MissionProgress) throws(HandlingFailure) -> Void
     ) throws(HandlingFailure) {
         let key = Self.progressKey(source.userId)
         try locks.withLock(source.userId) { () throws(HandlingFailure) in
             var progress = try documents.load(MissionProgress.self, key) ?? MissionProgress(userId: source.userId)
-            guard !progress.hasApplied(source.id) else {
-                host.log(.debug, "event already applied", ["event_id": source.id, "user_id": source.userId])
+            guard !progress.hasApplied(source.eventId) else {
+                host.log(.debug, "event already applied", ["event_id": source.eventId, "user_id": source.userId])
                 return
             }
             try change(&progress)
-            progress.remember(source.id)
+            progress.remember(source.eventId)
             try documents.save(progress, key)
         }
     }
