@@ -192,7 +192,7 @@ import Testing
     @Test func theCatalogSpellingOnMissionEventsIsTheSameHandler() throws {
         // The daemon resolves mission.resource-provisioning-failed to the canonical name.
         let f = try Fixture()
-        #expect(f.host.handle(Event(topic: "mission-events", value: envelope(id: "e-1", type: "mission.resource-provisioning-failed",
+        #expect(f.host.handle(Event(topic: "mission-events", value: envelopeJSON(id: "e-1", type: "mission.resource-provisioning-failed",
                                                                              at: time(0), subject: user, payload: provisioningFailed()),
                                     name: name, id: "e-1", consumerGroup: AuthPlugin.missionGroup)) == .ok)
         #expect(f.doc("restriction/u-1")?["consecutiveProvisioningFailures"] as? Int == 1)

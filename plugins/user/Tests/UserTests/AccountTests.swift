@@ -200,7 +200,7 @@ import User
         // subscription.changed on subscription-events: the daemon resolves the alias; the ledger makes the two copies one.
         let a = try Fixture(), b = try Fixture()
         a.send(name, id: "e-1", at: time(0), payload: subscriptionChanged(), topic: "payment-events")
-        #expect(b.host.handle(Event(topic: "subscription-events", value: envelope(id: "e-1", type: "subscription.changed", at: time(0),
+        #expect(b.host.handle(Event(topic: "subscription-events", value: envelopeJSON(id: "e-1", type: "subscription.changed", at: time(0),
                                                                                 subject: user, payload: subscriptionChanged()),
                                     name: name, id: "e-1", consumerGroup: UserPlugin.paymentGroup)) == .ok)
         #expect(a.host.produced == b.host.produced)

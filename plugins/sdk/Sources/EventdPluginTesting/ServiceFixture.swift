@@ -1,0 +1,188 @@
+// Test support the service plugins' tests share: JSON envelopes as the
+// catalog's producers write them, a fixture that sends them to a loaded
+// plugin, and checks of what the plugin produced.
+import EventdPluginSDK
+import Foundation
+import Testing
+
+/// A JSON envelope as the catalog's producers write it. `at` is usually an
+/// RFC 3339 string; any JSON value tests the envelope's decoding.
+public func envelopeJSON(id: String, type: String, at: Any, subject: String?, payload: Any) -> [UInt8] {
+    var object: [String: Any] = ["eventId": id, "eventType": type, "occurredAt": at, "source": "test", "payload": payload]
+    if let subject { object["subject"] = subject }
+    return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+}
+
+/// A produced record, its JSON envelope parsed.
+public struct ProducedEnvelope {
+    public let topic: String
+    public let key: String
+    public let envelope: [String: Any]
+    public var eventId: String { envelope["eventId"] as? String ?? "" }
+    public var eventType: String { envelope["eventType"] as? String ?? "" }
+    public var payload: [String: Any] { envelope["payload"] as? [String: Any] ?? [:] }
+    public var template: String { payload["template"] as? String ?? "" }
+    public var data: [String: String] { payload["data"] as? [String: String] ?? [:] }
+
+    public init(_ record: ProducedEvent) {
+        topic = record.topic
+        key = String(decoding: record.key ?? [], as: UTF8.self)
+        envelope = (try? JSONSerialization.jsonObject(with: Data(record.value ?? []))) as? [String: Any] ?? [:]
+    }
+}
+
+/// A payload as a test argument (parameterized tests need `Sendable` arguments).
+public struct TestPayload: @unchecked Sendable, ExpressibleByDictionaryLiteral, CustomTestStringConvertible {
+    public let fields: [String: Any]
+    public init(dictionaryLiteral elements: (String, Any)...) { fields = Dictionary(uniqueKeysWithValues: elements) }
+    public var testDescription: String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// A service plugin loaded in a test host, sending one user's events on the
+/// topics and groups the test names.
+open class ServiceFixture {
+    /// The user of the events these fixtures send.
+    public static let defaultUser = "u-1"
+    public let host = TestHost()
+    public let userId: String
+    let topic: (String) -> String
+    let group: (String) -> String
+
+    /// - Parameters:
+    ///   - entry: the plugin's `devtrip_eventd_plugin_v1()`.
+    ///   - topic, group: the topic and consumer group each event name travels on.
+    public init(entry: UnsafeRawPointer, settings: String = "{}", userId: String = defaultUser,
+                topic: @escaping (String) -> String, group: @escaping (String) -> String) throws {
+        self.userId = userId
+        self.topic = topic
+        self.group = group
+        try host.load(entry, settings: settings)
+    }
+
+    /// Sends `name` with `payload` (a JSON object, or any JSON value for malformed cases).
+    @discardableResult
+    public func send(_ name: String, id: String, at: String = TestTime(0).text, subject: String? = defaultUser, payload: Any,
+                     topic explicitTopic: String? = nil) -> Outcome {
+        host.handle(Event(topic: explicitTopic ?? topic(name), partition: 0, offset: 0, key: Array(userId.utf8),
+                          value: envelopeJSON(id: id, type: name, at: at, subject: subject, payload: payload),
+                          name: name, id: id, consumerGroup: group(name)))
+    }
+
+    public func sendRaw(_ name: String, id: String, value: [UInt8]?, headers: [Header] = []) -> Outcome {
+        host.handle(Event(topic: topic(name), key: Array(userId.utf8), value: value, headers: headers,
+                          name: name, id: id, consumerGroup: group(name)))
+    }
+
+    /// A stored JSON document.
+    public func doc(_ key: String) -> [String: Any]? {
+        guard let text = host.stateString(key) else { return nil }
+        return try! JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    }
+
+    public var produced: [ProducedEnvelope] { host.produced.map(ProducedEnvelope.init) }
+
+    public func clearProduced() { host.produced.removeAll() }
+
+    /// Expects a reject with `message` that left no state and produced nothing.
+    public func expectRejected(_ outcome: Outcome, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        host.expectRejected(outcome, message, sourceLocation: sourceLocation)
+    }
+}
+
+extension TestHost {
+    /// Expects a reject with `message` that left no state and produced nothing.
+    public func expectRejected(_ outcome: Outcome, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(outcome == .reject(message), sourceLocation: sourceLocation)
+        #expect(state.isEmpty, sourceLocation: sourceLocation)
+        #expect(produced.isEmpty, sourceLocation: sourceLocation)
+    }
+}
+
+/// Checks the envelope every follow-up carries: topic, key and subject (the
+/// user), type, deterministic id, source and time.
+public func expectEnvelope(_ p: ProducedEnvelope, id: String, type: String, topic: String, user: String, source: String,
+                           occurredAt: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(p.topic == topic, sourceLocation: sourceLocation)
+    #expect(p.key == user, sourceLocation: sourceLocation)
+    #expect(p.eventType == type, sourceLocation: sourceLocation)
+    #expect(p.eventId == id, sourceLocation: sourceLocation)
+    #expect(p.envelope["source"] as? String == source, sourceLocation: sourceLocation)
+    #expect(p.envelope["subject"] as? String == user, sourceLocation: sourceLocation)
+    #expect(p.envelope["occurredAt"] as? String == occurredAt, sourceLocation: sourceLocation)
+}
+
+/// Checks a `notification.requested` payload: an email to `user`.
+public func expectNotificationPayload(_ p: ProducedEnvelope, user: String, template: String, data: [String: String],
+                                      sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(p.payload["userId"] as? String == user, sourceLocation: sourceLocation)
+    #expect(p.payload["channel"] as? String == "email", sourceLocation: sourceLocation)
+    #expect(p.template == template, sourceLocation: sourceLocation)
+    #expect(p.data == data, sourceLocation: sourceLocation)
+}
+
+/// A test time: `seconds` after 2025-03-01T09:00:00Z.
+public struct TestTime {
+    public let date: Date
+    public init(_ seconds: Int) { date = Date(timeIntervalSince1970: 1_740_819_600 + TimeInterval(seconds)) }
+    /// RFC 3339 without fractional seconds, as the catalog's producers write it.
+    public var text: String { ISO8601DateFormatter().string(from: date) }
+    /// The form the plugins write (milliseconds).
+    public var written: String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+}
+
+/// The id `plugin` gives its `index`-th follow-up of the event with id `eventId`.
+public func followUpID(of eventId: String, _ index: Int, plugin: String) -> String {
+    Event(topic: "", value: nil, name: "", id: eventId, consumerGroup: "").followUpID(index, plugin: plugin)
+}
+
+/// Table-driven decoding checks of one handled event, each on a fresh fixture:
+/// a reject with the decoder's precise message and no effects.
+public enum DecodingChecks {
+    /// Every field not in `optional` is required.
+    public static func requiredFields(_ name: String, _ valid: [String: Any], optional: Set<String>,
+                                      fixture: () throws -> ServiceFixture, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for field in valid.keys.sorted() where !optional.contains(field) {
+            let f = try fixture()
+            var payload = valid
+            payload.removeValue(forKey: field)
+            f.expectRejected(f.send(name, id: "e-1", payload: payload), "\(name): missing field 'payload.\(field)'",
+                             sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Every field must have its type: a string, a boolean or an integer.
+    public static func fieldTypes(_ name: String, _ valid: [String: Any], fixture: () throws -> ServiceFixture,
+                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for (field, value) in valid.sorted(by: { $0.key < $1.key }) {
+            let f = try fixture()
+            let (wrong, kind): (Any, String) = value is String ? (42, "a string") : value is Bool ? ("yes", "a boolean") : ("12", "an integer")
+            var payload = valid
+            payload[field] = wrong
+            f.expectRejected(f.send(name, id: "e-1", payload: payload), "\(name): field 'payload.\(field)' must be \(kind)",
+                             sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The subject must be the payload's user, whose id must be non-empty and free of '/' (`unsafeUserId` has one).
+    public static func subjectAndUserId(_ name: String, _ valid: [String: Any], unsafeUserId: String,
+                                        fixture: () throws -> ServiceFixture, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var f = try fixture()
+        f.expectRejected(f.send(name, id: "e-1", subject: "u-2", payload: valid),
+                         "\(name): envelope subject 'u-2' does not match payload.userId 'u-1'", sourceLocation: sourceLocation)
+        f = try fixture()
+        var payload = valid
+        payload["userId"] = ""
+        f.expectRejected(f.send(name, id: "e-1", subject: nil, payload: payload), "\(name): field 'payload.userId' must not be empty",
+                         sourceLocation: sourceLocation)
+        f = try fixture()
+        payload["userId"] = unsafeUserId
+        f.expectRejected(f.send(name, id: "e-1", subject: nil, payload: payload),
+                         "\(name): field 'payload.userId' must not contain '/', got '\(unsafeUserId)'", sourceLocation: sourceLocation)
+    }
+}
