@@ -106,10 +106,7 @@ import Testing
         #expect(String(cString: d.version) == AuthPlugin.version)
         #expect(d.flags & 0x2 != 0)  // DTE_PLUGIN_TRANSACTIONAL
         #expect(d.flags & 0x1 == 0)  // no shared claims
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name)) \(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        #expect(host.claims(separator: " ") == [
             "payment.subscription-renewal-failed auth-service-payment-group",
             "payment.subscription-changed auth-service-payment-group",
             "payment.ticket-balance-low auth-service-payment-group",

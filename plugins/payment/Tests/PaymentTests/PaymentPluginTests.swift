@@ -13,10 +13,7 @@ import Testing
         #expect(String(cString: d.version) == "1.0.0")
         #expect(d.flags & DTE_PLUGIN_TRANSACTIONAL != 0)
         #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0)
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name))@\(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        #expect(host.claims() == [
             "user.registered@payment-service-user-group",
             "user.login@payment-service-auth-group",
             "mission.started@payment-service-mission-group",

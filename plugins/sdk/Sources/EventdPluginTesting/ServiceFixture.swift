@@ -186,3 +186,18 @@ public enum DecodingChecks {
                          "\(name): field 'payload.userId' must not contain '/', got '\(unsafeUserId)'", sourceLocation: sourceLocation)
     }
 }
+
+extension TestHost {
+    /// Hands `event` to the plugin and expects a reject with `message` that left no state and produced nothing.
+    public func expectRejected(_ event: Event, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        expectRejected(handle(event), message, sourceLocation: sourceLocation)
+    }
+
+    /// The loaded plugin's claims, each as "<event><separator><group>".
+    public func claims(separator: String = "@") -> [String] {
+        let d = descriptor
+        return (0..<d.subscription_count).map {
+            "\(String(cString: d.subscriptions[$0].event_name))\(separator)\(String(cString: d.subscriptions[$0].consumer_group))"
+        }
+    }
+}

@@ -105,10 +105,7 @@ import User
         #expect(String(cString: d.version) == UserPlugin.version)
         #expect(d.flags & 0x2 != 0)  // DTE_PLUGIN_TRANSACTIONAL
         #expect(d.flags & 0x1 == 0)  // no shared claims
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name)) \(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        #expect(host.claims(separator: " ") == [
             "user.registered user-service-auth-group",
             "payment.subscription-renewal-failed user-service-payment-group",
             "payment.subscription-changed user-service-payment-group",
