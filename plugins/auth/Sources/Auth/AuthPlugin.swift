@@ -92,16 +92,14 @@ public final class AuthPlugin: HandlerTablePlugin {
 
     /// A mail to the user (`security.*`, `marketing.*`).
     func notifyUser<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     /// An alert to the administrators (`admin.*`), about this user.
     func alertAdmins<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
         var data = data
         data["recipient"] = settings.adminRecipient
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     /// Appends entries to the user's bounded security log of `stream`.

@@ -59,14 +59,6 @@ struct Account: Codable, Equatable {
     }
 }
 
-struct PaymentFailure: Codable, Equatable {
-    var at: Date
-    var subscriptionId: String
-    var plan: Plan
-    var amount: Int
-    var reason: String
-}
-
 struct SessionFlags: Codable, Equatable {
     var ticketBalanceLow: Bool
     var ticketBalance: Int?

@@ -39,27 +39,15 @@ public final class MissionPlugin: HandlerTablePlugin {
     static func missionKey(_ userId: String, _ missionId: String) -> String { "mission/\(userId)/\(missionId)" }
     static func directoryKey(_ userId: String) -> String { "directory/\(userId)" }
 
-    /// Runs `change` under the user's lock on the user's progress (new when
-    /// there is none) and saves the progress last, with the event remembered.
-    /// A redelivered event found in the progress changes nothing.
-    ///
-    /// `change` publishes its notifications and writes its other documents
-    /// first, idempotently: if anything fails before the progress is saved,
-    /// the event comes again, the notifications are re-sent with the same ids
-    /// (dropped downstream as duplicates) and the writes repeat harmlessly.
+    /// Runs `change` on the user's progress (new when there is none) once per
+    /// event, under the user's lock, and saves the progress last
+    /// (`StateDocuments.applyOnce`).
     func updateProgress<P: UserPayload>(
         _ source: Incoming<P>, _ change: (inout MissionProgress) throws(HandlingFailure) -> Void
     ) throws(HandlingFailure) {
-        let key = Self.progressKey(source.userId)
-        try locks.withLock(source.userId) { () throws(HandlingFailure) in
-            var progress = try documents.load(MissionProgress.self, key) ?? MissionProgress(userId: source.userId)
-            guard !progress.hasApplied(source.eventId) else {
-                host.log(.debug, "event already applied", ["event_id": source.eventId, "user_id": source.userId])
-                return
-            }
+        try documents.applyOnce(source, key: Self.progressKey(source.userId), locks: locks,
+                                create: { MissionProgress(userId: source.userId) }) { progress, _ throws(HandlingFailure) in
             try change(&progress)
-            progress.remember(source.eventId)
-            try documents.save(progress, key)
         }
     }
 }

@@ -49,38 +49,22 @@ public final class PaymentPlugin: HandlerTablePlugin {
 
     static func walletKey(_ userId: String) -> String { "wallet/\(userId)" }
 
-    /// Runs `change` on the user's wallet under the user's lock, opening the
-    /// wallet when there is none, and saves it with the event remembered.
-    /// A redelivered event already applied changes nothing and produces nothing.
-    ///
-    /// `change` publishes its follow-ups before the wallet is saved: if the
-    /// save fails, the event comes again and the follow-ups are re-sent with
-    /// the same ids, which downstream consumers drop as duplicates.
+    /// Runs `change` on the user's wallet once per event, under the user's
+    /// lock, opening the wallet when there is none, and saves it last
+    /// (`StateDocuments.applyOnce`). `change` publishes its follow-ups before
+    /// the wallet is saved: a failed save brings the event again and the
+    /// follow-ups are re-sent with the same ids, dropped downstream.
     func updateWallet<P: UserPayload>(
         _ source: Incoming<P>, openingPlan: String = "basic",
         _ change: (inout Wallet, _ opened: Bool) throws(HandlingFailure) -> Void
     ) throws(HandlingFailure) {
-        let key = Self.walletKey(source.userId)
-        try locks.withLock(source.userId) { () throws(HandlingFailure) in
-            var opened = false
-            var wallet: Wallet
-            if let existing = try documents.load(Wallet.self, key) {
-                wallet = existing
-            } else {
-                wallet = .open(userId: source.userId, plan: openingPlan, tickets: settings.welcomeTickets,
-                               by: source.event.name, at: Timestamp.string(source.at))
-                opened = true
-                host.log(.info, "wallet opened", ["user_id": source.userId, "event": source.event.name,
-                                                  "balance": String(wallet.balance)])
-            }
-            guard !wallet.hasApplied(source.eventId) else {
-                host.log(.debug, "event already applied", ["event_id": source.eventId, "user_id": source.userId])
-                return
-            }
-            try change(&wallet, opened)
-            wallet.remember(source.eventId)
-            try documents.save(wallet, key)
-        }
+        try documents.applyOnce(source, key: Self.walletKey(source.userId), locks: locks, create: {
+            let wallet = Wallet.open(userId: source.userId, plan: openingPlan, tickets: settings.welcomeTickets,
+                                     by: source.event.name, at: Timestamp.string(source.at))
+            host.log(.info, "wallet opened", ["user_id": source.userId, "event": source.event.name,
+                                              "balance": String(wallet.balance)])
+            return wallet
+        }, change)
     }
 }
 

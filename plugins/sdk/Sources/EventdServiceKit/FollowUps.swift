@@ -31,6 +31,12 @@ public final class FollowUps {
         count += 1
         try host.produce(topic: topic, key: Array(subject.utf8), value: try outgoing.encoded())
     }
+
+    /// Requests an email to the event's user (`notification.requested` on `topic`).
+    public func notify(topic: String, _ template: String, _ data: [String: String]) throws {
+        try produce(topic: topic, type: "notification.requested",
+                    payload: NotificationRequested(userId: subject, template: template, data: data))
+    }
 }
 
 /// Publishes one source event's follow-ups, each kind at a fixed index, so

@@ -81,3 +81,46 @@ public final class UserLocks: Sendable {
         return try body()
     }
 }
+
+/// A user's document that remembers the ids of the latest events applied to
+/// it, newest last: a redelivered event found there has had all its effects.
+public protocol RemembersEvents: Codable {
+    /// How many event ids the document keeps.
+    static var recentEventLimit: Int { get }
+    var recentEvents: [String] { get set }
+}
+
+extension RemembersEvents {
+    public func hasApplied(_ eventId: String) -> Bool { recentEvents.contains(eventId) }
+
+    public mutating func remember(_ eventId: String) {
+        appendBounded(&recentEvents, eventId, limit: Self.recentEventLimit)
+    }
+}
+
+extension StateDocuments {
+    /// Runs `change` under the user's lock on the document at `key` (made by
+    /// `create` when there is none) and saves it last, with the event
+    /// remembered. A redelivered event the document remembers changes nothing.
+    ///
+    /// `change` publishes its follow-ups and writes its other documents first,
+    /// idempotently: if anything fails before the document is saved, the event
+    /// comes again, the follow-ups are re-sent with the same ids (dropped
+    /// downstream as duplicates) and the writes repeat harmlessly.
+    public func applyOnce<Document: RemembersEvents, P: UserPayload>(
+        _ source: Incoming<P>, key: String, locks: UserLocks, create: () -> Document,
+        _ change: (inout Document, _ created: Bool) throws(HandlingFailure) -> Void
+    ) throws(HandlingFailure) {
+        try locks.withLock(source.userId) { () throws(HandlingFailure) in
+            let existing = try load(Document.self, key)
+            var document = existing ?? create()
+            guard !document.hasApplied(source.eventId) else {
+                host.log(.debug, "event already applied", ["event_id": source.eventId, "user_id": source.userId])
+                return
+            }
+            try change(&document, existing == nil)
+            document.remember(source.eventId)
+            try save(document, key)
+        }
+    }
+}

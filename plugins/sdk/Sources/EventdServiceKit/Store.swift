@@ -1,6 +1,7 @@
 // JSON documents in the host's key-value store, in the two error styles the
 // service plugins use: `Store` throws (auth, user), `StateDocuments` throws a
 // `HandlingFailure` with its own wording (mission, payment, ai-evaluation).
+import EventdCatalog
 import EventdPluginSDK
 import Foundation
 
@@ -89,5 +90,19 @@ public struct StateDocuments {
         } catch {
             throw .retry("writing state '\(key)' failed: \(error)")
         }
+    }
+}
+
+/// One failed subscription renewal, as the auth and user plugins keep it in
+/// their documents.
+public struct PaymentFailure: Codable, Equatable, Sendable {
+    public var at: Date
+    public var subscriptionId: String
+    public var plan: Plan
+    public var amount: Int
+    public var reason: String
+
+    public init(at: Date, subscriptionId: String, plan: Plan, amount: Int, reason: String) {
+        (self.at, self.subscriptionId, self.plan, self.amount, self.reason) = (at, subscriptionId, plan, amount, reason)
     }
 }

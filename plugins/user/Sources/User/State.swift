@@ -85,14 +85,6 @@ struct Billing: Codable, Equatable {
     }
 }
 
-struct PaymentFailure: Codable, Equatable {
-    var at: Date
-    var subscriptionId: String
-    var plan: Plan
-    var amount: Int
-    var reason: String
-}
-
 // MARK: subscription/<userId>
 
 struct SubscriptionCache: Codable, Equatable {

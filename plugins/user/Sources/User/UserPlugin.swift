@@ -90,8 +90,7 @@ public final class UserPlugin: HandlerTablePlugin {
     }
 
     func notify<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     func settingsChanged<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ values: [String: String]) throws {
