@@ -87,7 +87,7 @@ import Testing
         let headers = [Header("ce_id", "ce-1"), Header("ce_type", "payment.ticket-balance-low"), Header("ce_time", time(30)),
                        Header("ce_source", "payment-service"), Header("ce_subject", user)]
         #expect(f.sendRaw("payment.ticket-balance-low", id: "ce-1", value: value, headers: headers) == .ok)
-        #expect((f.doc("account/u-1")?["sessionFlags"] as? [String: Any])?["ticketBalanceLowAt"] as? String == Timestamp(30).written)
+        #expect((f.doc("account/u-1")?["sessionFlags"] as? [String: Any])?["ticketBalanceLowAt"] as? String == TestTime(30).written)
         #expect(f.produced.first?.eventId == followUpID("ce-1", 0))
 
         let g = try Fixture()
@@ -101,11 +101,7 @@ import Testing
     @Test func registersAsATransactionalPluginWithTheReadmeGroups() throws {
         let host = TestHost()
         try host.load(devtripEventdPluginV1())
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "auth")
-        #expect(String(cString: d.version) == AuthPlugin.version)
-        #expect(d.flags & 0x2 != 0)  // DTE_PLUGIN_TRANSACTIONAL
-        #expect(d.flags & 0x1 == 0)  // no shared claims
+        host.expectDescriptor(name: "auth", version: AuthPlugin.version)
         #expect(host.claims(separator: " ") == [
             "payment.subscription-renewal-failed auth-service-payment-group",
             "payment.subscription-changed auth-service-payment-group",

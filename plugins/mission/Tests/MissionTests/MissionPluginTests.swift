@@ -8,11 +8,7 @@ import Testing
 @Suite struct MissionPluginTests {
     @Test func registersTransactionalWithTheCatalogGroups() throws {
         let host = try loadedHost()
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "mission")
-        #expect(String(cString: d.version) == "1.0.0")
-        #expect(d.flags & DTE_PLUGIN_TRANSACTIONAL != 0)
-        #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0)
+        host.expectDescriptor(name: "mission", version: "1.0.0")
         #expect(host.claims() == [
             "user.registered@mission-service-user-group",
             "evaluation.completed@mission-service-evaluation-group",

@@ -58,11 +58,7 @@ import Testing
     }
 
     @Test func aRedeliveredResourceEventHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(resourceCreated("e-r1")) == .ok)
-        let before = host.state
-        #expect(host.handle(resourceCreated("e-r1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(resourceCreated("e-r1"), produced: 1)
     }
 
     @Test func aBadTimestampIsRejected() throws {

@@ -96,10 +96,7 @@ import Testing
 
     @Test func aRedeliveredRegistrationHasNoEffect() throws {
         let host = try loadedHost()
-        #expect(host.handle(registered()) == .ok)
-        let before = host.state
-        #expect(host.handle(registered()) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        host.expectRedeliveryHasNoEffect(registered(), produced: 1)
         #expect(host.logs.contains { $0.message == "event already applied" })
     }
 

@@ -63,11 +63,7 @@ import Testing
     }
 
     @Test func aRedeliveredEvaluationHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        let before = host.state
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(evaluated("e-v1"), produced: 1)
     }
 
     @Test func aBadTimestampIsRejected() throws {

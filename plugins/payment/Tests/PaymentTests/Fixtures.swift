@@ -11,14 +11,8 @@ let t0 = "2024-05-01T10:00:00Z"
 /// A JSON-envelope event as the daemon routes it.
 func event(_ name: String, id: String, at occurredAt: Any = t0, subject: String? = userId,
            group: String? = nil, payload: [String: Any]) -> Event {
-    Event(topic: "test-events", key: Array(userId.utf8),
-          value: envelopeJSON(id: id, type: name, at: occurredAt, subject: subject, payload: payload), name: name, id: id,
-          consumerGroup: group ?? PaymentPlugin.subscriptions.first { $0.eventName == name }?.consumerGroup ?? "g")
-}
-
-/// An event whose value is `raw` as is.
-func rawEvent(_ name: String, id: String = "e-raw", value: String) -> Event {
-    Event(topic: "test-events", value: Array(value.utf8), name: name, id: id, consumerGroup: "g")
+    envelopeEvent(name, id: id, at: occurredAt, subject: subject, userId: userId, group: group, payload: payload,
+                  claims: PaymentPlugin.subscriptions)
 }
 
 func registered(_ id: String = "e-reg", plan: String = "pro", at: String = t0) -> Event {

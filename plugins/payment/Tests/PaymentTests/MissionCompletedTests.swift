@@ -51,11 +51,7 @@ import Testing
     }
 
     @Test func aRedeliveredCompletionHasNoEffect() throws {
-        let host = try loadedHost(#"{"completion_bonus_tickets":1}"#)
-        #expect(host.handle(completed("e-c1")) == .ok)
-        let before = host.state
-        #expect(host.handle(completed("e-c1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost(#"{"completion_bonus_tickets":1}"#).expectRedeliveryHasNoEffect(completed("e-c1"), produced: 1)
     }
 
     @Test func aBadTimestampIsRejected() throws {

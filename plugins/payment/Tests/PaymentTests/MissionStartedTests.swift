@@ -78,11 +78,7 @@ import Testing
 
     @Test func aRedeliveredStartIsNotChargedTwice() throws {
         let host = try loadedHost()
-        #expect(host.handle(started("e-1", cost: 3)) == .ok)
-        let before = host.state
-        #expect(host.handle(started("e-1", cost: 3)) == .ok)
-        #expect(host.state == before)
-        #expect(host.produced.count == 1)
+        host.expectRedeliveryHasNoEffect(started("e-1", cost: 3), produced: 1)
         #expect(host.logs.contains { $0.message == "event already applied" && $0.fields["event_id"] == "e-1" })
     }
 

@@ -8,11 +8,7 @@ import Testing
 @Suite struct PaymentPluginTests {
     @Test func registersTransactionalWithTheCatalogGroups() throws {
         let host = try loadedHost()
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "payment")
-        #expect(String(cString: d.version) == "1.0.0")
-        #expect(d.flags & DTE_PLUGIN_TRANSACTIONAL != 0)
-        #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0)
+        host.expectDescriptor(name: "payment", version: "1.0.0")
         #expect(host.claims() == [
             "user.registered@payment-service-user-group",
             "user.login@payment-service-auth-group",

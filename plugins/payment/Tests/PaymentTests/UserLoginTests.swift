@@ -71,11 +71,7 @@ import Testing
     }
 
     @Test func aRedeliveredLoginHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(login("e-l1", at: t0)) == .ok)
-        let before = host.state
-        #expect(host.handle(login("e-l1", at: t0)) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(login("e-l1", at: t0), produced: 1)
     }
 
     @Test func ipIsOptional() throws {

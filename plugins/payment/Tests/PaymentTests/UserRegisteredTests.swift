@@ -61,12 +61,7 @@ import Testing
     }
 
     @Test func aRedeliveredRegistrationHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(registered()) == .ok)
-        let before = host.state
-        #expect(host.handle(registered()) == .ok)
-        #expect(host.state == before)
-        #expect(host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(registered(), produced: 1)
     }
 
     @Test func aBadTimestampIsRejected() throws {

@@ -1,28 +1,28 @@
 // The evaluation-events payloads of the catalog (plugins/README.md); the
 // ai-evaluation plugin produces them, auth, mission, payment and user consume them.
 
+extension Check {
+    /// The ids every evaluation event carries: the mission's (by `rules`) and the evaluation's.
+    static func evaluation(_ missionId: String, _ evaluationId: String, _ rules: PayloadRules) throws {
+        try rules.id(missionId, "missionId")
+        try nonEmpty(evaluationId, "evaluationId")
+    }
+}
+
 /// `evaluation.started`.
 public struct EvaluationStarted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var evaluationId: String
+    public var userId, missionId, evaluationId: String
 
     public init(userId: String, missionId: String, evaluationId: String) {
         (self.userId, self.missionId, self.evaluationId) = (userId, missionId, evaluationId)
     }
 
-    public func validate(_ rules: PayloadRules) throws {
-        try rules.id(missionId, "missionId")
-        try Check.nonEmpty(evaluationId, "evaluationId")
-    }
+    public func validate(_ rules: PayloadRules) throws { try Check.evaluation(missionId, evaluationId, rules) }
 }
 
 /// `evaluation.failed`.
 public struct EvaluationFailed: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var evaluationId: String
-    public var reason: String
+    public var userId, missionId, evaluationId, reason: String
     public var retryable: Bool
     public var attempt: Int
 
@@ -32,16 +32,14 @@ public struct EvaluationFailed: UserPayload, Codable, Equatable, Sendable {
     }
 
     public func validate(_ rules: PayloadRules) throws {
-        try EvaluationStarted(userId: userId, missionId: missionId, evaluationId: evaluationId).validate(rules)
+        try Check.evaluation(missionId, evaluationId, rules)
         try Check.nonNegative(attempt, "attempt")
     }
 }
 
 /// `evaluation.retry.requested` (alias `evaluation.retry-requested`).
 public struct EvaluationRetryRequested: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var evaluationId: String
+    public var userId, missionId, evaluationId: String
     public var attempt: Int
     public var reason: String
 
@@ -50,19 +48,16 @@ public struct EvaluationRetryRequested: UserPayload, Codable, Equatable, Sendabl
     }
 
     public func validate(_ rules: PayloadRules) throws {
-        try EvaluationStarted(userId: userId, missionId: missionId, evaluationId: evaluationId).validate(rules)
+        try Check.evaluation(missionId, evaluationId, rules)
         try Check.nonNegative(attempt, "attempt")
     }
 }
 
-/// `evaluation.retry.completed` (alias `evaluation.retry-completed`).
+/// `evaluation.retry.completed` (alias `evaluation.retry-completed`); `score` is present when `succeeded`.
 public struct EvaluationRetryCompleted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var evaluationId: String
+    public var userId, missionId, evaluationId: String
     public var attempt: Int
     public var succeeded: Bool
-    /// Present when `succeeded`.
     public var score: Int?
 
     public init(userId: String, missionId: String, evaluationId: String, attempt: Int, succeeded: Bool, score: Int?) {
@@ -71,7 +66,7 @@ public struct EvaluationRetryCompleted: UserPayload, Codable, Equatable, Sendabl
     }
 
     public func validate(_ rules: PayloadRules) throws {
-        try EvaluationStarted(userId: userId, missionId: missionId, evaluationId: evaluationId).validate(rules)
+        try Check.evaluation(missionId, evaluationId, rules)
         try Check.nonNegative(attempt, "attempt")
         if let score { try Check.score(score) }
     }
@@ -79,9 +74,7 @@ public struct EvaluationRetryCompleted: UserPayload, Codable, Equatable, Sendabl
 
 /// `evaluation.completed`.
 public struct EvaluationCompleted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var evaluationId: String
+    public var userId, missionId, evaluationId: String
     @Integer public var score: Int
     public var passed: Bool
     public var feedback: String
@@ -92,7 +85,7 @@ public struct EvaluationCompleted: UserPayload, Codable, Equatable, Sendable {
     }
 
     public func validate(_ rules: PayloadRules) throws {
-        try EvaluationStarted(userId: userId, missionId: missionId, evaluationId: evaluationId).validate(rules)
+        try Check.evaluation(missionId, evaluationId, rules)
         try Check.score(score)
     }
 }

@@ -2,13 +2,8 @@
 
 /// `mission.started`.
 public struct MissionStarted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
+    public var userId, missionId: String
     @Integer public var ticketCost: Int
-
-    public init(userId: String, missionId: String, ticketCost: Int) {
-        (self.userId, self.missionId, self.ticketCost) = (userId, missionId, ticketCost)
-    }
 
     public func validate(_ rules: PayloadRules) throws {
         try rules.id(missionId, "missionId")
@@ -18,27 +13,15 @@ public struct MissionStarted: UserPayload, Codable, Equatable, Sendable {
 
 /// `mission.paused` and `mission.resumed`.
 public struct MissionSessionEvent: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-
-    public init(userId: String, missionId: String) {
-        (self.userId, self.missionId) = (userId, missionId)
-    }
+    public var userId, missionId: String
 
     public func validate(_ rules: PayloadRules) throws { try rules.id(missionId, "missionId") }
 }
 
-/// `mission.completed`.
+/// `mission.completed`; `resultKey` is the object-store key of the mission's result data.
 public struct MissionCompleted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    /// Object-store key of the mission's result data.
-    public var resultKey: String
+    public var userId, missionId, resultKey: String
     @Integer public var durationSeconds: Int
-
-    public init(userId: String, missionId: String, resultKey: String, durationSeconds: Int) {
-        (self.userId, self.missionId, self.resultKey, self.durationSeconds) = (userId, missionId, resultKey, durationSeconds)
-    }
 
     public func validate(_ rules: PayloadRules) throws {
         try rules.id(missionId, "missionId")
@@ -48,13 +31,7 @@ public struct MissionCompleted: UserPayload, Codable, Equatable, Sendable {
 
 /// `resource.created`.
 public struct ResourceCreated: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var resourceId: String
-
-    public init(userId: String, missionId: String, resourceId: String) {
-        (self.userId, self.missionId, self.resourceId) = (userId, missionId, resourceId)
-    }
+    public var userId, missionId, resourceId: String
 
     public func validate(_ rules: PayloadRules) throws {
         try rules.id(missionId, "missionId")
@@ -64,28 +41,17 @@ public struct ResourceCreated: UserPayload, Codable, Equatable, Sendable {
 
 /// `resource.provisioning.failed` (alias `mission.resource-provisioning-failed`).
 public struct ProvisioningFailed: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
+    public var userId, missionId: String
     public var resourceId: String?
     public var reason: String
-
-    public init(userId: String, missionId: String, resourceId: String? = nil, reason: String) {
-        (self.userId, self.missionId, self.resourceId, self.reason) = (userId, missionId, resourceId, reason)
-    }
 
     public func validate(_ rules: PayloadRules) throws { try rules.id(missionId, "missionId") }
 }
 
 /// `resource.cleanup.completed` (alias `mission.resource-cleanup-completed`).
 public struct CleanupCompleted: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var missionId: String
-    public var resourceId: String
+    public var userId, missionId, resourceId: String
     public var usageSeconds: Int
-
-    public init(userId: String, missionId: String, resourceId: String, usageSeconds: Int) {
-        (self.userId, self.missionId, self.resourceId, self.usageSeconds) = (userId, missionId, resourceId, usageSeconds)
-    }
 
     public func validate(_ rules: PayloadRules) throws {
         try rules.id(missionId, "missionId")

@@ -2,15 +2,9 @@
 
 /// `payment.subscription-renewal-failed`.
 public struct RenewalFailed: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var subscriptionId: String
-    public var plan: String
+    public var userId, subscriptionId, plan: String
     public var amount: Int
     public var reason: String
-
-    public init(userId: String, subscriptionId: String, plan: String, amount: Int, reason: String) {
-        (self.userId, self.subscriptionId, self.plan, self.amount, self.reason) = (userId, subscriptionId, plan, amount, reason)
-    }
 
     public func validate(_ rules: PayloadRules) throws {
         try Check.nonEmpty(subscriptionId, "subscriptionId")
@@ -21,16 +15,8 @@ public struct RenewalFailed: UserPayload, Codable, Equatable, Sendable {
 
 /// `payment.subscription-changed` (alias `subscription.changed`).
 public struct SubscriptionChanged: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var subscriptionId: String
-    public var fromPlan: String
-    public var toPlan: String
+    public var userId, subscriptionId, fromPlan, toPlan: String
     public var refundAmount: Int?
-
-    public init(userId: String, subscriptionId: String, fromPlan: String, toPlan: String, refundAmount: Int? = nil) {
-        (self.userId, self.subscriptionId, self.fromPlan, self.toPlan, self.refundAmount) =
-            (userId, subscriptionId, fromPlan, toPlan, refundAmount)
-    }
 
     public func validate(_ rules: PayloadRules) throws {
         try Check.nonEmpty(subscriptionId, "subscriptionId")
@@ -43,8 +29,7 @@ public struct SubscriptionChanged: UserPayload, Codable, Equatable, Sendable {
 /// `payment.ticket-balance-low` (consumed by auth and user, produced by payment).
 public struct TicketBalanceLow: UserPayload, Codable, Equatable, Sendable {
     public var userId: String
-    public var balance: Int
-    public var threshold: Int
+    public var balance, threshold: Int
     public var plan: String
 
     public init(userId: String, balance: Int, threshold: Int, plan: String) {

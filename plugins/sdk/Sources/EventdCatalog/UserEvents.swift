@@ -2,14 +2,7 @@
 
 /// `user.registered`.
 public struct UserRegistered: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var email: String
-    public var displayName: String
-    public var plan: String
-
-    public init(userId: String, email: String, displayName: String, plan: String) {
-        (self.userId, self.email, self.displayName, self.plan) = (userId, email, displayName, plan)
-    }
+    public var userId, email, displayName, plan: String
 
     public func validate(_ rules: PayloadRules) throws {
         try Check.nonEmpty(email, "email")
@@ -19,16 +12,11 @@ public struct UserRegistered: UserPayload, Codable, Equatable, Sendable {
 
 /// `user.login`.
 public struct UserLogin: UserPayload, Codable, Equatable, Sendable {
-    public var userId: String
-    public var sessionId: String
+    public var userId, sessionId: String
     public var ip: String?
-
-    public init(userId: String, sessionId: String, ip: String? = nil) {
-        (self.userId, self.sessionId, self.ip) = (userId, sessionId, ip)
-    }
 }
 
-/// `user.settings.changed`.
+/// `user.settings.changed` (produced by the user plugin).
 public struct UserSettingsChanged: Codable, Equatable, Sendable {
     public var userId: String
     public var settings: [String: String]
@@ -39,10 +27,9 @@ public struct UserSettingsChanged: Codable, Equatable, Sendable {
     }
 }
 
-/// `user.profile.updated`.
+/// `user.profile.updated` (produced by the user plugin).
 public struct UserProfileUpdated: Codable, Equatable, Sendable {
-    public var userId: String
-    public var plan: String
+    public var userId, plan: String
     public var changes: [String]
 
     public init(userId: String, plan: String, changes: [String]) {
@@ -52,9 +39,7 @@ public struct UserProfileUpdated: Codable, Equatable, Sendable {
 
 /// `notification.requested`: a mail (or another channel) for a mail sender outside the daemon.
 public struct NotificationRequested: Codable, Equatable, Sendable {
-    public var userId: String
-    public var channel: String
-    public var template: String
+    public var userId, channel, template: String
     public var data: [String: String]
 
     public init(userId: String, channel: String = "email", template: String, data: [String: String]) {

@@ -1,6 +1,7 @@
 // Test support the service plugins' tests share: JSON envelopes as the
 // catalog's producers write them, a fixture that sends them to a loaded
 // plugin, and checks of what the plugin produced.
+import CEventdPlugin
 import EventdPluginSDK
 import Foundation
 import Testing
@@ -201,3 +202,42 @@ extension TestHost {
         }
     }
 }
+
+extension TestHost {
+    /// Hands `event` to the plugin twice, both `.ok`, and expects the second
+    /// delivery to have changed no state, with `produced` events in all.
+    public func expectRedeliveryHasNoEffect(_ event: Event, produced count: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(handle(event) == .ok, sourceLocation: sourceLocation)
+        let before = state
+        #expect(handle(event) == .ok, sourceLocation: sourceLocation)
+        #expect(state == before, sourceLocation: sourceLocation)
+        #expect(produced.count == count, sourceLocation: sourceLocation)
+    }
+
+    /// Expects the loaded plugin to be `name` `version`, transactional or not, and not sharing claims.
+    public func expectDescriptor(name: String, version: String, transactional: Bool = true,
+                                 sourceLocation: SourceLocation = #_sourceLocation) {
+        let d = descriptor
+        #expect(String(cString: d.name) == name, sourceLocation: sourceLocation)
+        #expect(String(cString: d.version) == version, sourceLocation: sourceLocation)
+        #expect((d.flags & DTE_PLUGIN_TRANSACTIONAL != 0) == transactional, sourceLocation: sourceLocation)
+        #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0, sourceLocation: sourceLocation)
+    }
+}
+
+/// An event whose value is `value` as is (not an envelope), for malformed cases.
+public func rawEvent(_ name: String, id: String = "e-raw", value: String) -> Event {
+    Event(topic: "test-events", value: Array(value.utf8), name: name, id: id, consumerGroup: "g")
+}
+
+/// A JSON-envelope event of `userId` as the daemon routes it to a plugin
+/// claiming `claims`: the consumer group is the claim's for `name` unless given.
+public func envelopeEvent(_ name: String, id: String, at occurredAt: Any, subject: String?, userId: String, group: String?,
+                          payload: [String: Any], claims: [Subscription]) -> Event {
+    Event(topic: "test-events", key: Array(userId.utf8),
+          value: envelopeJSON(id: id, type: name, at: occurredAt, subject: subject, payload: payload), name: name, id: id,
+          consumerGroup: group ?? claims.first { $0.eventName == name }?.consumerGroup ?? "g")
+}
+
+/// RFC 3339 text `seconds` after 2025-03-01T09:00:00Z (`TestTime`).
+public func time(_ seconds: Int) -> String { TestTime(seconds).text }

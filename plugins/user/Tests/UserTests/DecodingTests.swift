@@ -100,11 +100,7 @@ import User
     @Test func registersAsATransactionalPluginWithTheReadmeGroups() throws {
         let host = TestHost()
         try host.load(devtripEventdPluginV1())
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "user")
-        #expect(String(cString: d.version) == UserPlugin.version)
-        #expect(d.flags & 0x2 != 0)  // DTE_PLUGIN_TRANSACTIONAL
-        #expect(d.flags & 0x1 == 0)  // no shared claims
+        host.expectDescriptor(name: "user", version: UserPlugin.version)
         #expect(host.claims(separator: " ") == [
             "user.registered user-service-auth-group",
             "payment.subscription-renewal-failed user-service-payment-group",

@@ -28,13 +28,6 @@ func group(of name: String) -> String {
 /// The id the plugin must give its `index`-th follow-up of event `id`.
 func followUpID(_ id: String, _ index: Int) -> String { followUpID(of: id, index, plugin: plugin) }
 
-/// RFC 3339 text `seconds` after 2025-03-01T09:00:00Z.
-func time(_ seconds: Int) -> String {
-    Timestamp(seconds).text
-}
-
-typealias Timestamp = TestTime
-typealias Produced = ProducedEnvelope
 
 extension ProducedEnvelope {
     /// The `settings` of a user.settings.changed payload.
@@ -49,7 +42,7 @@ final class Fixture: ServiceFixture {
 }
 
 /// Checks a produced notification end to end: topic, key, envelope fields, deterministic id, payload.
-func expectNotification(_ p: Produced, source id: String, index: Int, at: Timestamp, template: String, data: [String: String],
+func expectNotification(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, template: String, data: [String: String],
                         topic: String = "notification-events", sourceLocation: SourceLocation = #_sourceLocation) {
     expectEnvelope(p, id: followUpID(id, index), type: "notification.requested", topic: topic, user: user, source: "user-service",
                    occurredAt: at.written, sourceLocation: sourceLocation)
@@ -57,7 +50,7 @@ func expectNotification(_ p: Produced, source id: String, index: Int, at: Timest
 }
 
 /// Checks a produced user.settings.changed / user.profile.updated end to end.
-func expectUserEvent(_ p: Produced, source id: String, index: Int, at: Timestamp, type: String, payload expected: [String: Any],
+func expectUserEvent(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, type: String, payload expected: [String: Any],
                      topic: String = "user-events", sourceLocation: SourceLocation = #_sourceLocation) {
     expectEnvelope(p, id: followUpID(id, index), type: type, topic: topic, user: user, source: "user-service",
                    occurredAt: at.written, sourceLocation: sourceLocation)
