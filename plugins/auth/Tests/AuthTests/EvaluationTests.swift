@@ -57,7 +57,7 @@ import Testing
         #expect(stats["technicalSupportFlaggedAt"] as? String == TestTime(20).written)
         #expect(stats["failureReasons"] as? [String: Int] == ["timeout": 2, "object missing": 1])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.technical-support-needed",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.technical-support-needed",
                            data: ["evaluationId": "eval-m-3", "missionId": "m-3", "failureCount": "3", "lastReason": "object missing",
                                   "recipient": "security-admins"])
         #expect(f.auditActions("evaluation") == ["evaluation-failure-recorded", "evaluation-failure-recorded",
@@ -140,7 +140,7 @@ import Testing
         #expect(stats["retryFailedCount"] as? Int == 1)
         #expect((stats["performance"] as? [String: Any])?["retrySuccesses"] as? Int == 0)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "admin.manual-review-required",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "admin.manual-review-required",
                            data: ["evaluationId": "eval-m-1", "missionId": "m-1", "attempt": "2", "recipient": "security-admins"])
         #expect(f.auditActions("evaluation") == ["retry-completed", "manual-review-flagged"])
 

@@ -44,13 +44,8 @@ final class Fixture: ServiceFixture {
     }
 }
 
-/// Checks a produced notification end to end: topic, key, envelope fields, deterministic id, payload.
-func expectNotification(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, template: String, data: [String: String],
-                        topic: String = "notification-events", sourceLocation: SourceLocation = #_sourceLocation) {
-    expectEnvelope(p, id: followUpID(id, index), type: "notification.requested", topic: topic, user: user, source: "auth-service",
-                   occurredAt: at.written, sourceLocation: sourceLocation)
-    expectNotificationPayload(p, user: user, template: template, data: data, sourceLocation: sourceLocation)
-}
+/// Checks of this plugin's follow-ups.
+let expected = FollowUpChecks(plugin: plugin, source: "auth-service", user: user)
 
 // Valid payloads, one per handled event.
 func renewalFailed(amount: Any = 9900, plan: Any = "pro") -> [String: Any] {

@@ -50,7 +50,7 @@ import Testing
         // The sixth within the hour is suspicious.
         #expect(f.send("mission.paused", id: "p-5", at: time(3000), payload: missionEvent()) == .ok)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "p-5", index: 0, at: TestTime(3000), template: "admin.suspicious-pause-pattern",
+        expected.notification(f.produced[0], source: "p-5", index: 0, at: TestTime(3000), template: "admin.suspicious-pause-pattern",
                            data: ["missionId": "m-1", "pausesInWindow": "6", "windowSeconds": "3600", "maxPauses": "5", "recipient": "security-admins"])
         #expect(f.doc("session/u-1")?["suspiciousPatternAlertedAt"] as? String == TestTime(3000).written)
         #expect(f.auditActions("session").suffix(2) == ["session-paused", "suspicious-pause-pattern"])
@@ -106,7 +106,7 @@ import Testing
         #expect(mission["securityLevel"] as? String == "verification-required")
         #expect(mission["flags"] as? [String] == ["long-pause"])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-2", index: 0, at: TestTime(1801), template: "security.verification-required",
+        expected.notification(f.produced[0], source: "e-2", index: 0, at: TestTime(1801), template: "security.verification-required",
                            data: ["missionId": "m-1", "pausedSeconds": "1801", "longPauseSeconds": "1800"])
         #expect(f.auditActions("session") == ["session-paused", "session-resumed", "verification-required"])
 
@@ -159,7 +159,7 @@ import Testing
         #expect(restriction["restrictions"] as? Int == 1)
         #expect(restriction["totalProvisioningFailures"] as? Int == 3)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.account-restricted",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.account-restricted",
                            data: ["missionId": "m-1", "reason": "quota exceeded", "consecutiveFailures": "3",
                                   "restrictedUntil": TestTime(3620).written, "recipient": "security-admins"])
         #expect(f.auditActions("resource") == ["provisioning-failure-recorded", "provisioning-failure-recorded",

@@ -27,7 +27,7 @@ import Testing
         #expect(last["at"] as? String == TestTime(0).written)
 
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "security.payment-failed",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "security.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "1"])
         let audit = f.auditEntries("payment")
         #expect(audit.count == 1)
@@ -52,9 +52,9 @@ import Testing
         #expect(account["suspendedAt"] as? String == TestTime(172_800).written)
         #expect(account["suspensionReason"] as? String == "payment-renewal-failed")
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: TestTime(172_800), template: "security.payment-failed",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(172_800), template: "security.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "3"])
-        expectNotification(f.produced[1], source: "e-3", index: 1, at: TestTime(172_800), template: "security.account-suspended",
+        expected.notification(f.produced[1], source: "e-3", index: 1, at: TestTime(172_800), template: "security.account-suspended",
                            data: ["subscriptionId": "sub-1", "consecutiveFailures": "3", "reason": "payment-renewal-failed"])
         #expect(f.auditActions("payment") == ["payment-failure-recorded", "payment-failure-recorded", "payment-failure-recorded", "account-suspended"])
 
@@ -115,7 +115,7 @@ import Testing
         #expect(account["accessRestoredAt"] as? String == TestTime(60).written)
 
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-2", index: 0, at: TestTime(60), template: "security.access-restored",
+        expected.notification(f.produced[0], source: "e-2", index: 0, at: TestTime(60), template: "security.access-restored",
                            data: ["plan": "premium", "subscriptionId": "sub-1"])
         let detail = try #require(f.auditEntries("payment").last?["detail"] as? [String: String])
         #expect(f.auditActions("payment").last == "permissions-updated")
@@ -172,9 +172,9 @@ import Testing
         #expect(flags["ticketThreshold"] as? Int == 5)
         #expect(flags["ticketBalanceLowAt"] as? String == TestTime(5).written)
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(5), template: "marketing.ticket-balance-low",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(5), template: "marketing.ticket-balance-low",
                            data: ["balance": "2", "threshold": "5", "plan": "basic"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: TestTime(5), template: "marketing.upgrade-campaign",
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(5), template: "marketing.upgrade-campaign",
                            data: ["currentPlan": "basic", "suggestedPlan": "pro", "balance": "2"])
         #expect(f.auditActions("payment") == ["ticket-balance-low-flagged"])
         #expect((f.auditEntries("payment")[0]["detail"] as? [String: String])?["upgradeCampaign"] == "true")

@@ -28,7 +28,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.result", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.result", data: [
             "missionId": "intro-1", "evaluationId": "eval-intro-1", "score": "85", "passed": "true",
             "feedback": "clean solution", "attempt": "1", "bestScore": "85", "recommendedMission": "intro-2",
             "recommendation": "next", "passedCount": "1", "level": "1", "levelUp": "true",

@@ -24,7 +24,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.environment-ready", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.environment-ready", data: [
             "missionId": "intro-1", "resourceId": "r-7", "websocketPath": "/ws/environments/r-7",
         ], occurredAt: "2024-05-01T10:05:00.000Z")
     }

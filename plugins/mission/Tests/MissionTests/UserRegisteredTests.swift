@@ -28,7 +28,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.guide-assigned", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.guide-assigned", data: [
             "missionId": "intro-1", "displayName": "Kim", "access": "intro-1,intro-2", "directory": "users/u-1/",
         ])
     }

@@ -15,7 +15,7 @@ import Testing
         #expect(wallet.missions["m-1"]?.passRewarded == true && wallet.missions["m-1"]?.bestScore == 80)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.evaluation-reward", data: [
+        expected.notification(out[0], of: source, index: 0, template: "payment.evaluation-reward", data: [
             "missionId": "m-1", "evaluationId": "eval-m-1", "score": "80", "tickets": "1", "balance": "4", "owed": "0",
         ])
 

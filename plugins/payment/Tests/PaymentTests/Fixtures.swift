@@ -65,17 +65,5 @@ typealias Payload = TestPayload
 
 func produced(_ host: TestHost) throws -> [Produced] { host.produced.map(Produced.init) }
 
-/// Checks the envelope fields every follow-up carries.
-func expectFollowUp(_ out: Produced, of source: Event, index: Int, type: String, topic: String,
-                    occurredAt: String = "2024-05-01T10:00:00.000Z", sourceLocation: SourceLocation = #_sourceLocation) {
-    expectEnvelope(out, id: source.followUpID(index, plugin: "payment"), type: type, topic: topic, user: userId,
-                   source: "payment-service", occurredAt: occurredAt, sourceLocation: sourceLocation)
-}
-
-func expectNotification(_ out: Produced, of source: Event, index: Int, template: String, data: [String: String],
-                        topic: String = "notification-events", occurredAt: String = "2024-05-01T10:00:00.000Z",
-                        sourceLocation: SourceLocation = #_sourceLocation) {
-    expectFollowUp(out, of: source, index: index, type: "notification.requested", topic: topic, occurredAt: occurredAt,
-                   sourceLocation: sourceLocation)
-    expectNotificationPayload(out, user: userId, template: template, data: data, sourceLocation: sourceLocation)
-}
+/// Checks of this plugin's follow-ups.
+let expected = FollowUpChecks(plugin: "payment", source: "payment-service", user: userId, occurredAt: "2024-05-01T10:00:00.000Z")

@@ -25,7 +25,7 @@ import Testing
         #expect(try host.wallet()?.balance == 5)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.completion-bonus",
+        expected.notification(out[0], of: source, index: 0, template: "payment.completion-bonus",
                            data: ["missionId": "m-1", "tickets": "2", "balance": "5", "owed": "0"])
     }
 

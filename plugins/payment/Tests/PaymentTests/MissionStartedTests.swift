@@ -28,7 +28,7 @@ import Testing
         #expect(try host.wallet()?.balance == 2)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectFollowUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
+        expected.followUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
         #expect(out[0].payload as NSDictionary == ["userId": "u-1", "balance": 2, "threshold": 3, "plan": "pro"])
     }
 
@@ -51,9 +51,9 @@ import Testing
         #expect(wallet.missions["m-9"]?.lastCharged == 1 && wallet.missions["m-9"]?.lastOwed == 3)
         let out = try produced(host)
         #expect(out.count == 2)
-        expectFollowUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
+        expected.followUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
         #expect(out[0].payload["balance"] as? Int == 0)
-        expectNotification(out[1], of: source, index: 1, template: "payment.tickets-owed", data: [
+        expected.notification(out[1], of: source, index: 1, template: "payment.tickets-owed", data: [
             "missionId": "m-9", "ticketCost": "4", "charged": "1", "owed": "3", "balance": "0",
             "suggestedRecharge": "6", "plan": "basic",
         ])

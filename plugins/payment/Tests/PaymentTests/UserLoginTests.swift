@@ -16,7 +16,7 @@ import Testing
         #expect(wallet.usage.loginBonusDays == 1 && wallet.usage.ticketsGranted == 6)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: first, index: 0, template: "payment.daily-bonus",
+        expected.notification(out[0], of: first, index: 0, template: "payment.daily-bonus",
                            data: ["date": "2024-05-01", "tickets": "1", "balance": "6", "owed": "0"],
                            occurredAt: "2024-05-01T14:30:00.000Z")
         let firstId = out[0].eventId

@@ -18,7 +18,7 @@ import Testing
         #expect(wallet.recentEvents == ["e-reg"])
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.welcome",
+        expected.notification(out[0], of: source, index: 0, template: "payment.welcome",
                            data: ["displayName": "Kim", "plan": "pro", "welcomeTickets": "5", "balance": "5", "owed": "0"])
     }
 
@@ -44,7 +44,7 @@ import Testing
         #expect(wallet.openedBy == "mission.started")
         #expect(wallet.usage.ticketsGranted == 5)
         let out = try produced(host)
-        expectNotification(out[0], of: source, index: 0, template: "payment.welcome",
+        expected.notification(out[0], of: source, index: 0, template: "payment.welcome",
                            data: ["displayName": "Kim", "plan": "premium", "welcomeTickets": "5", "balance": "4", "owed": "0"])
     }
 

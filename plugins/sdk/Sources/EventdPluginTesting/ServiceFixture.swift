@@ -241,3 +241,46 @@ public func envelopeEvent(_ name: String, id: String, at occurredAt: Any, subjec
 
 /// RFC 3339 text `seconds` after 2025-03-01T09:00:00Z (`TestTime`).
 public func time(_ seconds: Int) -> String { TestTime(seconds).text }
+
+/// Checks of one plugin's follow-ups: the envelope every follow-up carries
+/// (`expectEnvelope`) with the plugin's deterministic ids, and notifications.
+public struct FollowUpChecks: Sendable {
+    public let plugin, source, user: String
+    /// The `occurredAt` follow-ups carry unless a check names another.
+    public let occurredAt: String
+
+    public init(plugin: String, source: String, user: String, occurredAt: String = "") {
+        (self.plugin, self.source, self.user, self.occurredAt) = (plugin, source, user, occurredAt)
+    }
+
+    /// The `index`-th follow-up of `event`.
+    public func followUp(_ p: ProducedEnvelope, of event: Event, index: Int, type: String, topic: String,
+                         occurredAt: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        expectEnvelope(p, id: event.followUpID(index, plugin: plugin), type: type, topic: topic, user: user, source: source,
+                       occurredAt: occurredAt ?? self.occurredAt, sourceLocation: sourceLocation)
+    }
+
+    /// The `index`-th follow-up of the event with id `eventId`, which occurred at `at`.
+    public func followUp(_ p: ProducedEnvelope, source eventId: String, index: Int, at: TestTime, type: String, topic: String,
+                         sourceLocation: SourceLocation = #_sourceLocation) {
+        expectEnvelope(p, id: followUpID(of: eventId, index, plugin: plugin), type: type, topic: topic, user: user, source: source,
+                       occurredAt: at.written, sourceLocation: sourceLocation)
+    }
+
+    /// The `index`-th follow-up of `event`, a notification.
+    public func notification(_ p: ProducedEnvelope, of event: Event, index: Int, template: String, data: [String: String],
+                             topic: String = "notification-events", occurredAt: String? = nil,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        followUp(p, of: event, index: index, type: "notification.requested", topic: topic, occurredAt: occurredAt,
+                 sourceLocation: sourceLocation)
+        expectNotificationPayload(p, user: user, template: template, data: data, sourceLocation: sourceLocation)
+    }
+
+    /// The `index`-th follow-up of the event with id `eventId`, a notification.
+    public func notification(_ p: ProducedEnvelope, source eventId: String, index: Int, at: TestTime, template: String,
+                             data: [String: String], topic: String = "notification-events",
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        followUp(p, source: eventId, index: index, at: at, type: "notification.requested", topic: topic, sourceLocation: sourceLocation)
+        expectNotificationPayload(p, user: user, template: template, data: data, sourceLocation: sourceLocation)
+    }
+}

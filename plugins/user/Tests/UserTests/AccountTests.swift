@@ -24,7 +24,7 @@ import User
                                                             "marketingEmails": "false", "theme": "system"])
         #expect(settings["updatedAt"] as? String == TestTime(0).written)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "onboarding.welcome",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "onboarding.welcome",
                            data: ["displayName": "Kim", "plan": "pro"])
     }
 
@@ -76,7 +76,7 @@ import User
         #expect(failures[0]["reason"] as? String == "card declined")
 
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.payment-failed",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "1"])
         expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(0), type: "user.settings.changed", payload: [
             "userId": user, "reason": name,
@@ -96,7 +96,7 @@ import User
         #expect(billing["consecutiveFailures"] as? Int == 3)
         #expect(f.produced.count == 3)
         #expect(f.produced[0].template == "billing.payment-failed")
-        expectNotification(f.produced[1], source: "e-3", index: 1, at: TestTime(20), template: "billing.service-restricted",
+        expected.notification(f.produced[1], source: "e-3", index: 1, at: TestTime(20), template: "billing.service-restricted",
                            data: ["subscriptionId": "sub-1", "consecutiveFailures": "3"])
         expectUserEvent(f.produced[2], source: "e-3", index: 2, at: TestTime(20), type: "user.settings.changed", payload: [
             "userId": user, "reason": name,
@@ -171,9 +171,9 @@ import User
         #expect(history[0]["refundAmount"] == nil)
 
         #expect(f.produced.count == 3)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.upgraded",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.upgraded",
                            data: ["fromPlan": "basic", "toPlan": "pro", "subscriptionId": "sub-1"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "onboarding.plan-guide", data: ["plan": "pro"])
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "onboarding.plan-guide", data: ["plan": "pro"])
         expectUserEvent(f.produced[2], source: "e-1", index: 2, at: TestTime(0), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "pro", "changes": ["plan"]])
     }
@@ -182,7 +182,7 @@ import User
         let f = try Fixture()
         f.send(name, id: "e-1", at: time(0), payload: subscriptionChanged(from: "premium", to: "basic", refund: 4500))
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.downgraded",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.downgraded",
                            data: ["fromPlan": "premium", "toPlan": "basic", "subscriptionId": "sub-1", "refundAmount": "4500"])
         expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(0), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "basic", "changes": ["plan"]])
@@ -256,11 +256,11 @@ import User
         #expect(billing["autoChargeGuideSentAt"] as? String == TestTime(0).written)
         #expect(billing["paymentFailed"] as? Bool == false)
         #expect(f.produced.count == 4)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.ticket-balance-low",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.ticket-balance-low",
                            data: ["balance": "2", "threshold": "5", "plan": "basic"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "marketing.upgrade-suggestion",
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "marketing.upgrade-suggestion",
                            data: ["currentPlan": "basic", "suggestedPlan": "pro"])
-        expectNotification(f.produced[2], source: "e-1", index: 2, at: TestTime(0), template: "billing.auto-charge-guide",
+        expected.notification(f.produced[2], source: "e-1", index: 2, at: TestTime(0), template: "billing.auto-charge-guide",
                            data: ["balance": "2", "threshold": "5"])
         expectUserEvent(f.produced[3], source: "e-1", index: 3, at: TestTime(0), type: "user.settings.changed", payload: [
             "userId": user, "reason": name, "settings": ["ticketBalanceLow": "true", "ticketBalance": "2"],

@@ -27,7 +27,7 @@ let day = 86_400
         #expect(activity["longestStreak"] as? Int == 1)
         #expect(activity["recentMissionIds"] as? [String] == ["m-1"])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "activity.mission-milestone",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "activity.mission-milestone",
                            data: ["missionsCompleted": "1", "currentStreak": "1", "longestStreak": "1"])
     }
 
@@ -120,7 +120,7 @@ let day = 86_400
         #expect(unlocked[0]["missionId"] as? String == "m-1")
         #expect(unlocked[0]["score"] as? Int == 100)
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: TestTime(100), template: "achievement.unlocked",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(100), template: "achievement.unlocked",
                            data: ["achievements": "first-pass,perfect-score", "evaluationId": "eval-m-1", "missionId": "m-1", "score": "100"])
         expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(100), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "pro", "changes": ["achievements.first-pass", "achievements.perfect-score"]])

@@ -41,20 +41,14 @@ final class Fixture: ServiceFixture {
     }
 }
 
-/// Checks a produced notification end to end: topic, key, envelope fields, deterministic id, payload.
-func expectNotification(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, template: String, data: [String: String],
-                        topic: String = "notification-events", sourceLocation: SourceLocation = #_sourceLocation) {
-    expectEnvelope(p, id: followUpID(id, index), type: "notification.requested", topic: topic, user: user, source: "user-service",
-                   occurredAt: at.written, sourceLocation: sourceLocation)
-    expectNotificationPayload(p, user: user, template: template, data: data, sourceLocation: sourceLocation)
-}
+/// Checks of this plugin's follow-ups.
+let expected = FollowUpChecks(plugin: plugin, source: "user-service", user: user)
 
 /// Checks a produced user.settings.changed / user.profile.updated end to end.
-func expectUserEvent(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, type: String, payload expected: [String: Any],
+func expectUserEvent(_ p: ProducedEnvelope, source id: String, index: Int, at: TestTime, type: String, payload: [String: Any],
                      topic: String = "user-events", sourceLocation: SourceLocation = #_sourceLocation) {
-    expectEnvelope(p, id: followUpID(id, index), type: type, topic: topic, user: user, source: "user-service",
-                   occurredAt: at.written, sourceLocation: sourceLocation)
-    #expect(NSDictionary(dictionary: p.payload).isEqual(to: expected), "\(p.payload)", sourceLocation: sourceLocation)
+    expected.followUp(p, source: id, index: index, at: at, type: type, topic: topic, sourceLocation: sourceLocation)
+    #expect(NSDictionary(dictionary: p.payload).isEqual(to: payload), "\(p.payload)", sourceLocation: sourceLocation)
 }
 
 // Valid payloads, one per handled event.
