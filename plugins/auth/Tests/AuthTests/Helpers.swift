@@ -47,21 +47,7 @@ final class Fixture: ServiceFixture {
 /// Checks of this plugin's follow-ups.
 let expected = FollowUpChecks(plugin: plugin, source: "auth-service", user: user)
 
-// Valid payloads, one per handled event.
-func renewalFailed(amount: Any = 9900, plan: Any = "pro") -> [String: Any] {
-    ["userId": user, "subscriptionId": "sub-1", "plan": plan, "amount": amount, "reason": "card declined"]
-}
-
-func subscriptionChanged(from: String = "basic", to: String = "pro", refund: Int? = nil) -> [String: Any] {
-    var p: [String: Any] = ["userId": user, "subscriptionId": "sub-1", "fromPlan": from, "toPlan": to]
-    if let refund { p["refundAmount"] = refund }
-    return p
-}
-
-func balanceLow(plan: String = "basic", balance: Int = 2, threshold: Int = 5) -> [String: Any] {
-    ["userId": user, "balance": balance, "threshold": threshold, "plan": plan]
-}
-
+// Valid payloads, one per handled event (the payment-events ones come from EventdPluginTesting).
 func missionEvent(_ mission: String = "m-1") -> [String: Any] { ["userId": user, "missionId": mission] }
 
 func provisioningFailed(_ mission: String = "m-1", resource: String? = "r-1") -> [String: Any] {

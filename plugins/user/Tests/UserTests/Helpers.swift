@@ -51,23 +51,9 @@ func expectUserEvent(_ p: ProducedEnvelope, source id: String, index: Int, at: T
     #expect(NSDictionary(dictionary: p.payload).isEqual(to: payload), "\(p.payload)", sourceLocation: sourceLocation)
 }
 
-// Valid payloads, one per handled event.
+// Valid payloads, one per handled event (the payment-events ones come from EventdPluginTesting).
 func registered(plan: String = "basic") -> [String: Any] {
     ["userId": user, "email": "kim@example.com", "displayName": "Kim", "plan": plan]
-}
-
-func renewalFailed(amount: Any = 9900, plan: Any = "pro") -> [String: Any] {
-    ["userId": user, "subscriptionId": "sub-1", "plan": plan, "amount": amount, "reason": "card declined"]
-}
-
-func subscriptionChanged(from: String = "basic", to: String = "pro", refund: Int? = nil) -> [String: Any] {
-    var p: [String: Any] = ["userId": user, "subscriptionId": "sub-1", "fromPlan": from, "toPlan": to]
-    if let refund { p["refundAmount"] = refund }
-    return p
-}
-
-func balanceLow(plan: String = "basic", balance: Int = 2, threshold: Int = 5) -> [String: Any] {
-    ["userId": user, "balance": balance, "threshold": threshold, "plan": plan]
 }
 
 func missionCompleted(_ mission: String = "m-1", duration: Int = 1200) -> [String: Any] {
