@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "EventdCatalog"),
         .target(name: "EventdServiceKit", dependencies: ["EventdPluginSDK", "EventdCatalog"]),
         .testTarget(name: "EventdPluginSDKTests", dependencies: ["EventdPluginSDK", "EventdPluginTesting"]),
+        .testTarget(name: "EventdServiceKitTests", dependencies: ["EventdServiceKit", "EventdCatalog", "EventdPluginTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

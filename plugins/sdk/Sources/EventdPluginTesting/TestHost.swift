@@ -28,6 +28,7 @@ public final class TestHost: @unchecked Sendable {
     private var api = dte_host_api()
     private var plugin: UnsafePointer<dte_plugin>?
     private var instance: UnsafeMutableRawPointer?
+    private var boundAPI: UnsafeMutablePointer<dte_host_api>?
 
     public init() {
         api.abi_major = DTE_ABI_MAJOR
@@ -95,6 +96,19 @@ public final class TestHost: @unchecked Sendable {
         guard rc == 0 else { throw TestHostError(Self.text(err)) }
         self.instance = instance
     }
+
+    /// A `PluginHost` whose calls land in this test host, for driving a plugin
+    /// type directly (an image registers one plugin type, so a second type in
+    /// a test binary cannot go through `load`). No transaction is emulated.
+    public func pluginHost() -> PluginHost {
+        if boundAPI == nil {
+            boundAPI = .allocate(capacity: 1)
+            boundAPI!.initialize(to: api)
+        }
+        return PluginHost(api: boundAPI!, ctx: Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { boundAPI?.deallocate() }
 
     /// The text of a NUL-terminated message buffer.
     static func text(_ buffer: [CChar]) -> String {
