@@ -7,7 +7,11 @@ let package = Package(
     products: [.library(name: "ai-evaluation", type: .dynamic, targets: ["AIEvaluation"])],
     dependencies: [.package(path: "../sdk")],
     targets: [
-        .target(name: "AIEvaluation", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
+        .target(name: "AIEvaluation", dependencies: [
+            .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdCatalog", package: "sdk"),
+            .product(name: "EventdServiceKit", package: "sdk"),
+        ]),
         .testTarget(name: "AIEvaluationTests", dependencies: [
             "AIEvaluation",
             .product(name: "EventdPluginSDK", package: "sdk"),

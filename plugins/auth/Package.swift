@@ -9,6 +9,7 @@ let package = Package(
     targets: [
         .target(name: "Auth", dependencies: [
             .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdCatalog", package: "sdk"),
             .product(name: "EventdServiceKit", package: "sdk"),
         ]),
         .testTarget(name: "AuthTests", dependencies: [

@@ -6,7 +6,11 @@ let package = Package(
     products: [.library(name: "mission", type: .dynamic, targets: ["Mission"])],
     dependencies: [.package(path: "../sdk")],
     targets: [
-        .target(name: "Mission", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
+        .target(name: "Mission", dependencies: [
+            .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdCatalog", package: "sdk"),
+            .product(name: "EventdServiceKit", package: "sdk"),
+        ]),
         .testTarget(name: "MissionTests", dependencies: [
             "Mission",
             .product(name: "EventdPluginSDK", package: "sdk"),

@@ -6,7 +6,11 @@ let package = Package(
     products: [.library(name: "payment", type: .dynamic, targets: ["Payment"])],
     dependencies: [.package(path: "../sdk")],
     targets: [
-        .target(name: "Payment", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
+        .target(name: "Payment", dependencies: [
+            .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdCatalog", package: "sdk"),
+            .product(name: "EventdServiceKit", package: "sdk"),
+        ]),
         .testTarget(name: "PaymentTests", dependencies: [
             "Payment",
             .product(name: "EventdPluginSDK", package: "sdk"),

@@ -9,6 +9,7 @@ let package = Package(
     targets: [
         .target(name: "User", dependencies: [
             .product(name: "EventdPluginSDK", package: "sdk"),
+            .product(name: "EventdCatalog", package: "sdk"),
             .product(name: "EventdServiceKit", package: "sdk"),
         ]),
         .testTarget(name: "UserTests", dependencies: [

@@ -3,30 +3,34 @@
 // publishes evaluation.started, then evaluation.completed or evaluation.failed;
 // a failed attempt is retried through its own evaluation.retry.requested.
 // See README.md for the events, state and settings.
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
-public final class AIEvaluationPlugin: EventPlugin {
+public final class AIEvaluationPlugin: HandlerTablePlugin {
     public static let name = "ai-evaluation"
     public static let version = "1.0.0"
     /// The envelope `source` of every produced event.
     public static let source = "ai-evaluation-service"
     public static let group = "ai-evaluation-group"
-    public static let subscriptions = [
-        Subscription("mission.completed", group: group),
-        Subscription("evaluation.retry.requested", group: group),
+    public static let handlers: [Handler<AIEvaluationPlugin>] = [
+        .event("mission.completed", group: group, AIEvaluationPlugin.missionCompleted),
+        .event("evaluation.retry.requested", group: group, AIEvaluationPlugin.retryRequested),
     ]
     public static let transactional = true
 
     let host: PluginHost
     public let configuration: AIEvaluationConfiguration
     let store: any ObjectStore
+    let documents: StateDocuments
     let evaluator: any Evaluator
 
     public init(host: PluginHost, settings: PluginSettings) throws {
         self.host = host
         configuration = try AIEvaluationConfiguration(settings)
         store = configuration.makeObjectStore()
+        documents = StateDocuments(host: host)
         evaluator = try Evaluators.make(configuration.evaluator, rule: configuration.scoringRule)
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: configuration.objectStoreRoot, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -35,22 +39,8 @@ public final class AIEvaluationPlugin: EventPlugin {
         }
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "mission.completed": try missionCompleted(event)
-            case "evaluation.retry.requested": try retryRequested(event)
-            default: throw Stop.reject("ai-evaluation does not handle '\(event.name)'")
-            }
-            return .ok
-        } catch let stop as Stop {
-            switch stop {
-            case .reject(let reason): return .reject(reason)
-            case .retry(let reason): return .retry(reason)
-            }
-        } catch {
-            return .retry("\(error)")
-        }
+    public func unhandled(_ event: Event) -> Outcome {
+        .reject("ai-evaluation does not handle '\(event.name)'")
     }
 
     // MARK: mission.completed
@@ -60,13 +50,13 @@ public final class AIEvaluationPlugin: EventPlugin {
         let p = envelope.payload
         try requireNonEmpty(event.name, ["userId": p.userId, "missionId": p.missionId, "resultKey": p.resultKey])
         guard p.durationSeconds >= 0 else {
-            throw Stop.reject("\(event.name): field 'payload.durationSeconds' must not be negative, got \(p.durationSeconds)")
+            throw HandlingFailure.reject("\(event.name): field 'payload.durationSeconds' must not be negative, got \(p.durationSeconds)")
         }
         try requireSubject(envelope, userId: p.userId)
         do {
             try ObjectKey.validate(p.resultKey)
         } catch {
-            throw Stop.reject("\(event.name): field 'payload.resultKey': \(error)")
+            throw HandlingFailure.reject("\(event.name): field 'payload.resultKey': \(error)")
         }
         let evaluationId = Self.evaluationID(missionId: p.missionId)
         if let existing = try loadRecord(evaluationId) {
@@ -74,12 +64,12 @@ public final class AIEvaluationPlugin: EventPlugin {
                      ["evaluationId": evaluationId, "status": existing.status.rawValue, "eventId": envelope.eventId])
             return
         }
-        let time = Self.timestamp(envelope.occurredAt)
+        let time = Timestamp.string(envelope.occurredAt)
         var record = EvaluationRecord(
             evaluationId: evaluationId, userId: p.userId, missionId: p.missionId, resultKey: p.resultKey,
             durationSeconds: p.durationSeconds, evaluator: evaluator.name, status: .retrying, attempts: 0,
             startedAt: time, updatedAt: time, history: [])
-        var followUps = FollowUps(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
         try followUps.add("evaluation.started", topic: configuration.evaluationTopic,
                           EvaluationStarted(userId: p.userId, missionId: p.missionId, evaluationId: evaluationId))
         var delta = StatsDelta(started: 1)
@@ -95,18 +85,18 @@ public final class AIEvaluationPlugin: EventPlugin {
         let p = envelope.payload
         try requireNonEmpty(event.name, ["userId": p.userId, "missionId": p.missionId, "evaluationId": p.evaluationId])
         guard p.attempt >= 2 else {
-            throw Stop.reject("\(event.name): field 'payload.attempt' must be at least 2 (attempt 1 is the evaluation itself), got \(p.attempt)")
+            throw HandlingFailure.reject("\(event.name): field 'payload.attempt' must be at least 2 (attempt 1 is the evaluation itself), got \(p.attempt)")
         }
         let evaluationId = Self.evaluationID(missionId: p.missionId)
         guard p.evaluationId == evaluationId else {
-            throw Stop.reject("\(event.name): field 'payload.evaluationId' must be '\(evaluationId)' for mission '\(p.missionId)', got '\(p.evaluationId)'")
+            throw HandlingFailure.reject("\(event.name): field 'payload.evaluationId' must be '\(evaluationId)' for mission '\(p.missionId)', got '\(p.evaluationId)'")
         }
         try requireSubject(envelope, userId: p.userId)
         guard var record = try loadRecord(evaluationId) else {
-            throw Stop.reject("\(event.name): no evaluation '\(evaluationId)' is recorded (its mission.completed was never handled here)")
+            throw HandlingFailure.reject("\(event.name): no evaluation '\(evaluationId)' is recorded (its mission.completed was never handled here)")
         }
         guard record.userId == p.userId else {
-            throw Stop.reject("\(event.name): evaluation '\(evaluationId)' belongs to user '\(record.userId)', not '\(p.userId)'")
+            throw HandlingFailure.reject("\(event.name): evaluation '\(evaluationId)' belongs to user '\(record.userId)', not '\(p.userId)'")
         }
         if record.status == .completed {
             host.log(.info, "evaluation already completed; retry request ignored",
@@ -119,10 +109,10 @@ public final class AIEvaluationPlugin: EventPlugin {
             return
         }
         guard p.attempt == record.attempts + 1 else {
-            throw Stop.reject("\(event.name): attempt \(p.attempt) of '\(evaluationId)' does not follow the recorded attempt \(record.attempts)")
+            throw HandlingFailure.reject("\(event.name): attempt \(p.attempt) of '\(evaluationId)' does not follow the recorded attempt \(record.attempts)")
         }
-        let time = Self.timestamp(envelope.occurredAt)
-        var followUps = FollowUps(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        let time = Timestamp.string(envelope.occurredAt)
+        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
         var delta = StatsDelta(retriesAttempted: 1)
         try runAttempt(p.attempt, record: &record, eventId: envelope.eventId, time: time, isRetry: true,
                        followUps: &followUps, delta: &delta)
@@ -143,7 +133,7 @@ public final class AIEvaluationPlugin: EventPlugin {
         do {
             data = try store.load(key: key)
         } catch let error as ObjectStoreError {
-            if error.isPermanent { throw Stop.reject("evaluation '\(evaluationId)': \(error)") }
+            if error.isPermanent { throw HandlingFailure.reject("evaluation '\(evaluationId)': \(error)") }
             return .failed(error.description)
         } catch {
             return .failed("object '\(key)' cannot be loaded: \(error)")
@@ -157,7 +147,7 @@ public final class AIEvaluationPlugin: EventPlugin {
 
     /// Runs attempt `n` and queues the follow-ups it decides.
     func runAttempt(_ n: Int, record: inout EvaluationRecord, eventId: String, time: String, isRetry: Bool,
-                    followUps: inout FollowUps, delta: inout StatsDelta) throws {
+                    followUps: inout FollowUpBatch, delta: inout StatsDelta) throws {
         let ids = (userId: record.userId, missionId: record.missionId, evaluationId: record.evaluationId)
         let verdict = try evaluateObject(record.resultKey, evaluationId: record.evaluationId)
         record.attempts = n
@@ -221,12 +211,12 @@ public final class AIEvaluationPlugin: EventPlugin {
 
     /// Produces the follow-ups, then writes the record and both statistics
     /// documents (one transaction in the daemon: all or nothing).
-    func commit(_ record: EvaluationRecord, _ followUps: FollowUps, _ delta: StatsDelta, time: String) throws {
+    func commit(_ record: EvaluationRecord, _ followUps: FollowUpBatch, _ delta: StatsDelta, time: String) throws {
         for item in followUps.items {
             do {
                 try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value)
             } catch {
-                throw Stop.retry("producing \(item.type) to '\(item.topic)' failed: \(error)")
+                throw HandlingFailure.retry("producing \(item.type) to '\(item.topic)' failed: \(error)")
             }
         }
         try saveDocument(Self.recordKey(record.evaluationId), record)
@@ -241,44 +231,34 @@ public final class AIEvaluationPlugin: EventPlugin {
         try loadDocument(Self.recordKey(evaluationId))
     }
 
-    func loadDocument<T: Decodable>(_ key: String) throws -> T? {
-        let bytes: [UInt8]?
-        do { bytes = try host.state(key) } catch { throw Stop.retry("reading state '\(key)' failed: \(error)") }
-        guard let bytes else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw Stop.reject("state '\(key)' is not a valid \(T.self) document: \(error)")
-        }
+    func loadDocument<T: Decodable>(_ key: String) throws(HandlingFailure) -> T? {
+        try documents.load(T.self, key)
     }
 
-    func saveDocument<T: Encodable>(_ key: String, _ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = Array(try encoder.encode(value))
-        do { try host.setState(key, bytes) } catch { throw Stop.retry("writing state '\(key)' failed: \(error)") }
+    func saveDocument<T: Encodable>(_ key: String, _ value: T) throws(HandlingFailure) {
+        try documents.save(value, key)
     }
 
     // MARK: validation helpers
 
     func decode<P: Decodable>(_ event: Event) throws -> EventEnvelope<P> {
-        guard !event.id.isEmpty else { throw Stop.reject("\(event.name): the event has no id") }
+        guard !event.id.isEmpty else { throw HandlingFailure.reject("\(event.name): the event has no id") }
         do {
             return try EventEnvelope<P>(event)
         } catch {
-            throw Stop.reject("\(event.name): \(error)")
+            throw HandlingFailure.reject("\(event.name): \(error)")
         }
     }
 
     func requireNonEmpty(_ eventName: String, _ fields: KeyValuePairs<String, String>) throws {
         for (name, value) in fields where value.isEmpty {
-            throw Stop.reject("\(eventName): field 'payload.\(name)' must not be empty")
+            throw HandlingFailure.reject("\(eventName): field 'payload.\(name)' must not be empty")
         }
     }
 
     func requireSubject<P>(_ envelope: EventEnvelope<P>, userId: String) throws {
         if let subject = envelope.subject, subject != userId {
-            throw Stop.reject("\(envelope.eventType): subject '\(subject)' does not match payload.userId '\(userId)'")
+            throw HandlingFailure.reject("\(envelope.eventType): subject '\(subject)' does not match payload.userId '\(userId)'")
         }
     }
 
@@ -288,22 +268,10 @@ public final class AIEvaluationPlugin: EventPlugin {
     public static func recordKey(_ evaluationId: String) -> String { "evaluation/\(evaluationId)" }
     public static func statsKey(userId: String) -> String { "stats/\(userId)" }
     public static let globalStatsKey = "global/stats"
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-}
-
-/// How a handler stops early.
-enum Stop: Error {
-    case reject(String)
-    case retry(String)
 }
 
 /// The follow-up events of one handled event, in order, with deterministic ids.
-struct FollowUps {
+struct FollowUpBatch {
     let event: Event
     let occurredAt: Date
     let userId: String

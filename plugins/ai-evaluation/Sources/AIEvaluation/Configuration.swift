@@ -42,12 +42,12 @@ public struct AIEvaluationConfiguration: Equatable, Sendable {
         }
         objectStore = try settings.string("object_store") ?? objectStore
         objectStoreRoot = try settings.string("object_store_root") ?? objectStoreRoot
-        maxObjectBytes = try Self.integer(settings, "max_object_bytes") ?? maxObjectBytes
+        maxObjectBytes = try settings.int("max_object_bytes") ?? maxObjectBytes
         evaluator = try settings.string("evaluator") ?? evaluator
-        passScore = try Self.integer(settings, "pass_score") ?? passScore
-        lintPenalty = try Self.integer(settings, "lint_penalty") ?? lintPenalty
-        maxLintPenalty = try Self.integer(settings, "max_lint_penalty") ?? maxLintPenalty
-        maxAttempts = try Self.integer(settings, "max_attempts") ?? maxAttempts
+        passScore = try settings.int("pass_score") ?? passScore
+        lintPenalty = try settings.int("lint_penalty") ?? lintPenalty
+        maxLintPenalty = try settings.int("max_lint_penalty") ?? maxLintPenalty
+        maxAttempts = try settings.int("max_attempts") ?? maxAttempts
         evaluationTopic = try settings.string("evaluation_topic") ?? evaluationTopic
         completedTopic = try settings.string("completed_topic") ?? completedTopic
         notificationTopic = try settings.string("notification_topic") ?? notificationTopic
@@ -79,20 +79,6 @@ public struct AIEvaluationConfiguration: Equatable, Sendable {
     /// The object store the settings name.
     public func makeObjectStore() -> any ObjectStore {
         DirectoryObjectStore(root: objectStoreRoot, maxBytes: maxObjectBytes)
-    }
-
-    /// `PluginSettings.int` refuses 0 and 1 on Linux (there, a JSON number 0
-    /// or 1 from JSONSerialization passes `is Bool`), so `max_attempts = 1`
-    /// or `pass_score = 0` could not be set. This reader tells booleans from
-    /// numbers by their Objective-C type code ("c" only for booleans).
-    static func integer(_ settings: PluginSettings, _ key: String) throws -> Int? {
-        guard let value = settings.raw[key] else { return nil }
-        if let int = value as? Int, type(of: value) == Int.self { return int }
-        if type(of: value) != Bool.self, let number = value as? NSNumber, String(cString: number.objCType) != "c",
-           number.doubleValue == number.doubleValue.rounded(), abs(number.doubleValue) < 9.0e15 {
-            return number.intValue
-        }
-        throw SettingsError("setting '\(key)' must be an integer")
     }
 
     /// The same rule the daemon applies to topic names.

@@ -64,7 +64,7 @@ import Testing
         }
     }
 
-    /// PluginSettings.int refuses 0 and 1 on Linux; the plugin reads integers itself.
+    /// 0 and 1 are integers (PluginSettings.int tells JSON booleans apart by their stored type).
     @Test func zeroAndOneAreIntegersAndBooleansAreNot() throws {
         let c = try AIEvaluationConfiguration(PluginSettings(json: #"{"pass_score":0,"lint_penalty":1,"max_lint_penalty":0,"max_attempts":1}"#))
         #expect(c.passScore == 0)

@@ -1,6 +1,7 @@
 // The Authentication Service's consumer rows of the event catalog (section 2):
 // account status, roles and permissions from payment events, mission session
 // security from mission and resource events, evaluation statistics.
+import EventdCatalog
 import EventdPluginSDK
 import EventdServiceKit
 import Foundation
@@ -48,7 +49,7 @@ struct AuthSettings: Sendable {
     }
 }
 
-public final class AuthPlugin: EventPlugin {
+public final class AuthPlugin: HandlerTablePlugin {
     public static let name = "auth"
     public static let version = "1.0.0"
     public static let transactional = true
@@ -59,18 +60,18 @@ public final class AuthPlugin: EventPlugin {
     public static let missionGroup = "auth-service-mission-group"
     public static let evaluationGroup = "auth-service-evaluation-group"
 
-    public static let subscriptions = [
-        Subscription("payment.subscription-renewal-failed", group: paymentGroup),
-        Subscription("payment.subscription-changed", group: paymentGroup),
-        Subscription("payment.ticket-balance-low", group: paymentGroup),
-        Subscription("mission.paused", group: missionGroup),
-        Subscription("mission.resumed", group: missionGroup),
-        Subscription("resource.provisioning.failed", group: missionGroup),
-        Subscription("resource.cleanup.completed", group: missionGroup),
-        Subscription("evaluation.started", group: evaluationGroup),
-        Subscription("evaluation.failed", group: evaluationGroup),
-        Subscription("evaluation.retry.requested", group: evaluationGroup),
-        Subscription("evaluation.retry.completed", group: evaluationGroup),
+    public static let handlers: [Handler<AuthPlugin>] = [
+        .service("payment.subscription-renewal-failed", group: paymentGroup, AuthPlugin.renewalFailed),
+        .service("payment.subscription-changed", group: paymentGroup, AuthPlugin.subscriptionChanged),
+        .service("payment.ticket-balance-low", group: paymentGroup, AuthPlugin.ticketBalanceLow),
+        .service("mission.paused", group: missionGroup, AuthPlugin.missionPaused),
+        .service("mission.resumed", group: missionGroup, AuthPlugin.missionResumed),
+        .service("resource.provisioning.failed", group: missionGroup, AuthPlugin.provisioningFailed),
+        .service("resource.cleanup.completed", group: missionGroup, AuthPlugin.cleanupCompleted),
+        .service("evaluation.started", group: evaluationGroup, AuthPlugin.evaluationStarted),
+        .service("evaluation.failed", group: evaluationGroup, AuthPlugin.evaluationFailed),
+        .service("evaluation.retry.requested", group: evaluationGroup, AuthPlugin.retryRequested),
+        .service("evaluation.retry.completed", group: evaluationGroup, AuthPlugin.retryCompleted),
     ]
 
     let host: PluginHost
@@ -83,35 +84,6 @@ public final class AuthPlugin: EventPlugin {
         store = Store(host: host)
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "payment.subscription-renewal-failed": try renewalFailed(Incoming(event, as: RenewalFailed.self))
-            case "payment.subscription-changed": try subscriptionChanged(Incoming(event, as: SubscriptionChanged.self))
-            case "payment.ticket-balance-low": try ticketBalanceLow(Incoming(event, as: TicketBalanceLow.self))
-            case "mission.paused": try missionPaused(Incoming(event, as: MissionSessionEvent.self))
-            case "mission.resumed": try missionResumed(Incoming(event, as: MissionSessionEvent.self))
-            case "resource.provisioning.failed": try provisioningFailed(Incoming(event, as: ProvisioningFailed.self))
-            case "resource.cleanup.completed": try cleanupCompleted(Incoming(event, as: CleanupCompleted.self))
-            case "evaluation.started": try evaluationStarted(Incoming(event, as: EvaluationStarted.self))
-            case "evaluation.failed": try evaluationFailed(Incoming(event, as: EvaluationFailed.self))
-            case "evaluation.retry.requested": try retryRequested(Incoming(event, as: RetryRequested.self))
-            case "evaluation.retry.completed": try retryCompleted(Incoming(event, as: RetryCompleted.self))
-            default: return .reject("auth does not handle event '\(event.name)'")
-            }
-            return .ok
-        } catch let error as EventDecodingError {
-            return .reject("\(event.name): \(error.description)")
-        } catch let error as Rejection {
-            return .reject("\(event.name): \(error.description)")
-        } catch let error as StateError {
-            return .reject("\(event.name): \(error.description)")
-        } catch {
-            // The host could not read, write or produce: transient.
-            return .retry("\(event.name): \(error)")
-        }
-    }
-
     // MARK: shared effects
 
     func followUps<P>(_ incoming: Incoming<P>) -> FollowUps {
@@ -120,16 +92,14 @@ public final class AuthPlugin: EventPlugin {
 
     /// A mail to the user (`security.*`, `marketing.*`).
     func notifyUser<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     /// An alert to the administrators (`admin.*`), about this user.
     func alertAdmins<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
         var data = data
         data["recipient"] = settings.adminRecipient
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     /// Appends entries to the user's bounded security log of `stream`.

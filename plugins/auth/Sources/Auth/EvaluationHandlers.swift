@@ -1,4 +1,5 @@
 // auth-service-evaluation-group: evaluation-events -> evaluation/<userId>.
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -58,7 +59,7 @@ extension AuthPlugin {
     }
 
     /// evaluation.retry.requested: retry history, count per evaluation, reason pattern.
-    func retryRequested(_ incoming: Incoming<RetryRequested>) throws {
+    func retryRequested(_ incoming: Incoming<EvaluationRetryRequested>) throws {
         let p = incoming.payload
         var stats = try loadStats(incoming.userId)
         stats.retryRequestedCount += 1
@@ -80,7 +81,7 @@ extension AuthPlugin {
     /// evaluation.retry.completed: result history and completion counts; a
     /// success updates the performance figures (and settles a pending manual
     /// review), a failure flags the evaluation for manual review (one admin alert).
-    func retryCompleted(_ incoming: Incoming<RetryCompleted>) throws {
+    func retryCompleted(_ incoming: Incoming<EvaluationRetryCompleted>) throws {
         let p = incoming.payload
         var stats = try loadStats(incoming.userId)
         stats.retryCompletedCount += 1

@@ -1,5 +1,6 @@
 // auth-service-mission-group: mission-events -> session/<userId>[/<missionId>],
 // resource events -> restriction/<userId>, certificate/<userId>/<missionId>.
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 

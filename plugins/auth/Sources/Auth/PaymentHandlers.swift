@@ -1,4 +1,5 @@
 // auth-service-payment-group: payment-events -> account/<userId>.
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 

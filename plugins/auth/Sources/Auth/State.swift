@@ -10,6 +10,7 @@
 //   certificate/<userId>/<missionId> resource events     (cleanup completed)
 //   evaluation/<userId>              evaluation-events
 //   audit/<userId>/<stream>          one bounded security log per stream: payment, session, resource, evaluation
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -56,14 +57,6 @@ struct Account: Codable, Equatable {
         sessionFlags = SessionFlags(ticketBalanceLow: false)
         updatedAt = at
     }
-}
-
-struct PaymentFailure: Codable, Equatable {
-    var at: Date
-    var subscriptionId: String
-    var plan: Plan
-    var amount: Int
-    var reason: String
 }
 
 struct SessionFlags: Codable, Equatable {

@@ -10,12 +10,12 @@ import Testing
         #expect(f.send("evaluation.started", id: "e-2", at: time(20), payload: evaluationStarted("m-2")) == .ok)
         let stats = try #require(f.doc("evaluation/u-1"))
         #expect(stats["startedCount"] as? Int == 2)
-        #expect(stats["lastActivityAt"] as? String == Timestamp(20).written)
+        #expect(stats["lastActivityAt"] as? String == TestTime(20).written)
         #expect(stats["lastActivity"] as? String == "evaluation.started eval-m-2")
         let history = try #require(stats["history"] as? [[String: Any]])
         #expect(history.map { $0["evaluationId"] as? String } == ["eval-m-1", "eval-m-2"])
         #expect(history[0]["missionId"] as? String == "m-1")
-        #expect(history[0]["startedAt"] as? String == Timestamp(10).written)
+        #expect(history[0]["startedAt"] as? String == TestTime(10).written)
         #expect(f.produced.isEmpty)
         #expect(f.auditActions("evaluation") == ["evaluation-started", "evaluation-started"])
         #expect(f.auditEntries("evaluation")[1]["detail"] as? [String: String] ==
@@ -29,7 +29,7 @@ import Testing
         let stats = try #require(f.doc("evaluation/u-1"))
         #expect((stats["history"] as? [[String: Any]])?.map { $0["evaluationId"] as? String } == ["eval-m-3", "eval-m-0"])
         #expect(stats["startedCount"] as? Int == 4)
-        #expect(stats["lastActivityAt"] as? String == Timestamp(30).written)
+        #expect(stats["lastActivityAt"] as? String == TestTime(30).written)
     }
 }
 
@@ -48,16 +48,16 @@ import Testing
         #expect(failures[1]["retryable"] as? Bool == true)
         #expect(failures[1]["attempt"] as? Int == 2)
         #expect(failures[1]["reason"] as? String == "timeout")
-        #expect(failures[1]["at"] as? String == Timestamp(10).written)
+        #expect(failures[1]["at"] as? String == TestTime(10).written)
         #expect(f.produced.isEmpty)
 
         #expect(f.send("evaluation.failed", id: "e-3", at: time(20), payload: evaluationFailed("m-3", reason: "object missing")) == .ok)
         stats = try #require(f.doc("evaluation/u-1"))
         #expect(stats["technicalSupport"] as? Bool == true)
-        #expect(stats["technicalSupportFlaggedAt"] as? String == Timestamp(20).written)
+        #expect(stats["technicalSupportFlaggedAt"] as? String == TestTime(20).written)
         #expect(stats["failureReasons"] as? [String: Int] == ["timeout": 2, "object missing": 1])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: Timestamp(20), template: "admin.technical-support-needed",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.technical-support-needed",
                            data: ["evaluationId": "eval-m-3", "missionId": "m-3", "failureCount": "3", "lastReason": "object missing",
                                   "recipient": "security-admins"])
         #expect(f.auditActions("evaluation") == ["evaluation-failure-recorded", "evaluation-failure-recorded",
@@ -65,7 +65,7 @@ import Testing
 
         f.send("evaluation.failed", id: "e-4", at: time(30), payload: evaluationFailed("m-4"))
         #expect(f.produced.count == 1)
-        #expect(f.doc("evaluation/u-1")?["technicalSupportFlaggedAt"] as? String == Timestamp(20).written)
+        #expect(f.doc("evaluation/u-1")?["technicalSupportFlaggedAt"] as? String == TestTime(20).written)
     }
 
     @Test func supportThresholdComesFromSettings() throws {
@@ -100,7 +100,7 @@ import Testing
         let retries = try #require(stats["retries"] as? [[String: Any]])
         #expect(retries.count == 3)
         #expect(retries[2]["attempt"] as? Int == 3)
-        #expect(retries[2]["at"] as? String == Timestamp(10).written)
+        #expect(retries[2]["at"] as? String == TestTime(10).written)
         #expect(f.produced.isEmpty)
         #expect(f.auditEntries("evaluation").last?["detail"] as? [String: String] ==
                 ["evaluationId": "eval-m-1", "attempt": "3", "reason": "timeout", "retriesOfEvaluation": "2"])
@@ -140,7 +140,7 @@ import Testing
         #expect(stats["retryFailedCount"] as? Int == 1)
         #expect((stats["performance"] as? [String: Any])?["retrySuccesses"] as? Int == 0)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "admin.manual-review-required",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "admin.manual-review-required",
                            data: ["evaluationId": "eval-m-1", "missionId": "m-1", "attempt": "2", "recipient": "security-admins"])
         #expect(f.auditActions("evaluation") == ["retry-completed", "manual-review-flagged"])
 

@@ -11,18 +11,18 @@ import Testing
         #expect(mission["missionId"] as? String == "m-1")
         #expect(mission["status"] as? String == "paused")
         #expect(mission["securityLevel"] as? String == "locked")
-        #expect(mission["pausedAt"] as? String == Timestamp(100).written)
-        #expect(mission["verificationRequiredAfter"] as? String == Timestamp(1900).written)
+        #expect(mission["pausedAt"] as? String == TestTime(100).written)
+        #expect(mission["verificationRequiredAfter"] as? String == TestTime(1900).written)
         #expect(mission["pauseCount"] as? Int == 1)
         #expect(mission["flags"] as? [String] == ["paused"])
         #expect(mission["temporaryPermissions"] as? [String] == ["mission:m-1:session"])
         #expect(mission["verificationRequired"] as? Bool == false)
 
         let session = try #require(f.doc("session/u-1"))
-        #expect(session["recentPauses"] as? [String] == [Timestamp(100).written])
+        #expect(session["recentPauses"] as? [String] == [TestTime(100).written])
         #expect(session["totalPauses"] as? Int == 1)
         #expect(session["lastMissionId"] as? String == "m-1")
-        #expect(session["lastActivityAt"] as? String == Timestamp(100).written)
+        #expect(session["lastActivityAt"] as? String == TestTime(100).written)
         #expect(f.produced.isEmpty)
         #expect(f.auditActions("session") == ["session-paused"])
         #expect(f.auditEntries("session")[0]["detail"] as? [String: String] == ["missionId": "m-1", "pausesInWindow": "1", "alreadyPaused": "false"])
@@ -33,7 +33,7 @@ import Testing
         f.send("mission.paused", id: "e-1", at: time(0), payload: missionEvent())
         f.send("mission.paused", id: "e-2", at: time(50), payload: missionEvent())
         let mission = try #require(f.doc("session/u-1/m-1"))
-        #expect(mission["pausedAt"] as? String == Timestamp(0).written)
+        #expect(mission["pausedAt"] as? String == TestTime(0).written)
         #expect(mission["pauseCount"] as? Int == 1)
         #expect(f.doc("session/u-1")?["totalPauses"] as? Int == 2)
         #expect((f.auditEntries("session").last?["detail"] as? [String: String])?["alreadyPaused"] == "true")
@@ -50,9 +50,9 @@ import Testing
         // The sixth within the hour is suspicious.
         #expect(f.send("mission.paused", id: "p-5", at: time(3000), payload: missionEvent()) == .ok)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "p-5", index: 0, at: Timestamp(3000), template: "admin.suspicious-pause-pattern",
+        expected.notification(f.produced[0], source: "p-5", index: 0, at: TestTime(3000), template: "admin.suspicious-pause-pattern",
                            data: ["missionId": "m-1", "pausesInWindow": "6", "windowSeconds": "3600", "maxPauses": "5", "recipient": "security-admins"])
-        #expect(f.doc("session/u-1")?["suspiciousPatternAlertedAt"] as? String == Timestamp(3000).written)
+        #expect(f.doc("session/u-1")?["suspiciousPatternAlertedAt"] as? String == TestTime(3000).written)
         #expect(f.auditActions("session").suffix(2) == ["session-paused", "suspicious-pause-pattern"])
         // A seventh in the same window is not alerted again.
         f.send("mission.resumed", id: "r-5", at: time(3010), payload: missionEvent())
@@ -66,7 +66,7 @@ import Testing
             f.send("mission.paused", id: "p-\(i)", at: time(i * 1900), payload: missionEvent("m-\(i)"))
         }
         #expect(f.produced.isEmpty)
-        #expect(f.doc("session/u-1")?["recentPauses"] as? [String] == [Timestamp(7600).written, Timestamp(9500).written])
+        #expect(f.doc("session/u-1")?["recentPauses"] as? [String] == [TestTime(7600).written, TestTime(9500).written])
         // Three within the hour, with the configured limit of two: alert, to the configured recipient.
         f.send("mission.paused", id: "p-6", at: time(9600), payload: missionEvent("m-6"))
         #expect(f.produced.map(\.template) == ["admin.suspicious-pause-pattern"])
@@ -85,7 +85,7 @@ import Testing
         #expect(mission["securityLevel"] as? String == "standard")
         #expect(mission["pausedAt"] == nil)
         #expect(mission["verificationRequiredAfter"] == nil)
-        #expect(mission["resumedAt"] as? String == Timestamp(1800).written)
+        #expect(mission["resumedAt"] as? String == TestTime(1800).written)
         #expect(mission["lastPauseSeconds"] as? Int == 1800)
         #expect(mission["longestPauseSeconds"] as? Int == 1800)
         #expect(mission["verificationRequired"] as? Bool == false)
@@ -94,7 +94,7 @@ import Testing
         #expect(f.auditActions("session") == ["session-paused", "session-resumed"])
         #expect(f.auditEntries("session")[1]["detail"] as? [String: String] ==
                 ["missionId": "m-1", "pausedSeconds": "1800", "verificationRequired": "false", "securityLevel": "standard"])
-        #expect(f.doc("session/u-1")?["lastActivityAt"] as? String == Timestamp(1800).written)
+        #expect(f.doc("session/u-1")?["lastActivityAt"] as? String == TestTime(1800).written)
     }
 
     @Test func longPauseRequiresExtraVerification() throws {
@@ -106,7 +106,7 @@ import Testing
         #expect(mission["securityLevel"] as? String == "verification-required")
         #expect(mission["flags"] as? [String] == ["long-pause"])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-2", index: 0, at: Timestamp(1801), template: "security.verification-required",
+        expected.notification(f.produced[0], source: "e-2", index: 0, at: TestTime(1801), template: "security.verification-required",
                            data: ["missionId": "m-1", "pausedSeconds": "1801", "longPauseSeconds": "1800"])
         #expect(f.auditActions("session") == ["session-paused", "session-resumed", "verification-required"])
 
@@ -120,7 +120,7 @@ import Testing
     @Test func longPauseThresholdComesFromSettings() throws {
         let f = try Fixture(settings: #"{"long_pause_seconds":60}"#)
         f.send("mission.paused", id: "e-1", at: time(0), payload: missionEvent())
-        #expect(f.doc("session/u-1/m-1")?["verificationRequiredAfter"] as? String == Timestamp(60).written)
+        #expect(f.doc("session/u-1/m-1")?["verificationRequiredAfter"] as? String == TestTime(60).written)
         f.send("mission.resumed", id: "e-2", at: time(61), payload: missionEvent())
         #expect(f.produced.map(\.template) == ["security.verification-required"])
     }
@@ -153,15 +153,15 @@ import Testing
         #expect(f.send(name, id: "e-3", at: time(20), payload: provisioningFailed()) == .ok)
         restriction = try #require(f.doc("restriction/u-1"))
         #expect(restriction["status"] as? String == "restricted")
-        #expect(restriction["restrictedAt"] as? String == Timestamp(20).written)
-        #expect(restriction["restrictedUntil"] as? String == Timestamp(3620).written)
+        #expect(restriction["restrictedAt"] as? String == TestTime(20).written)
+        #expect(restriction["restrictedUntil"] as? String == TestTime(3620).written)
         #expect(restriction["restrictionReason"] as? String == "resource-provisioning-failures")
         #expect(restriction["restrictions"] as? Int == 1)
         #expect(restriction["totalProvisioningFailures"] as? Int == 3)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: Timestamp(20), template: "admin.account-restricted",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(20), template: "admin.account-restricted",
                            data: ["missionId": "m-1", "reason": "quota exceeded", "consecutiveFailures": "3",
-                                  "restrictedUntil": Timestamp(3620).written, "recipient": "security-admins"])
+                                  "restrictedUntil": TestTime(3620).written, "recipient": "security-admins"])
         #expect(f.auditActions("resource") == ["provisioning-failure-recorded", "provisioning-failure-recorded",
                                                "provisioning-failure-recorded", "account-restricted"])
         #expect(f.auditEntries("resource")[0]["detail"] as? [String: String] ==
@@ -169,15 +169,15 @@ import Testing
 
         // A further failure while restricted extends it without a second alert.
         f.send(name, id: "e-4", at: time(100), payload: provisioningFailed())
-        #expect(f.doc("restriction/u-1")?["restrictedUntil"] as? String == Timestamp(3700).written)
-        #expect(f.doc("restriction/u-1")?["restrictedAt"] as? String == Timestamp(20).written)
+        #expect(f.doc("restriction/u-1")?["restrictedUntil"] as? String == TestTime(3700).written)
+        #expect(f.doc("restriction/u-1")?["restrictedAt"] as? String == TestTime(20).written)
         #expect(f.produced.count == 1)
         #expect(f.auditActions("resource").last == "restriction-extended")
 
         // After it expired, the still unbroken streak restricts (and alerts) again.
         f.send(name, id: "e-5", at: time(4000), payload: provisioningFailed())
         restriction = try #require(f.doc("restriction/u-1"))
-        #expect(restriction["restrictedAt"] as? String == Timestamp(4000).written)
+        #expect(restriction["restrictedAt"] as? String == TestTime(4000).written)
         #expect(restriction["restrictions"] as? Int == 2)
         #expect(f.produced.count == 2)
     }
@@ -185,14 +185,14 @@ import Testing
     @Test func thresholdAndDurationComeFromSettings() throws {
         let f = try Fixture(settings: #"{"restrict_after_provisioning_failures":1,"restriction_seconds":60}"#)
         f.send(name, id: "e-1", at: time(0), payload: provisioningFailed())
-        #expect(f.doc("restriction/u-1")?["restrictedUntil"] as? String == Timestamp(60).written)
+        #expect(f.doc("restriction/u-1")?["restrictedUntil"] as? String == TestTime(60).written)
         #expect(f.produced.map(\.template) == ["admin.account-restricted"])
     }
 
     @Test func theCatalogSpellingOnMissionEventsIsTheSameHandler() throws {
         // The daemon resolves mission.resource-provisioning-failed to the canonical name.
         let f = try Fixture()
-        #expect(f.host.handle(Event(topic: "mission-events", value: envelope(id: "e-1", type: "mission.resource-provisioning-failed",
+        #expect(f.host.handle(Event(topic: "mission-events", value: envelopeJSON(id: "e-1", type: "mission.resource-provisioning-failed",
                                                                              at: time(0), subject: user, payload: provisioningFailed()),
                                     name: name, id: "e-1", consumerGroup: AuthPlugin.missionGroup)) == .ok)
         #expect(f.doc("restriction/u-1")?["consecutiveProvisioningFailures"] as? Int == 1)
@@ -214,7 +214,7 @@ import Testing
         #expect(f.doc("session/u-1/m-1") == nil)
         let certificate = try #require(f.doc("certificate/u-1/m-1"))
         #expect(certificate["status"] as? String == "ready")
-        #expect(certificate["readyAt"] as? String == Timestamp(5000).written)
+        #expect(certificate["readyAt"] as? String == TestTime(5000).written)
         #expect(certificate["resourceId"] as? String == "r-1")
         #expect(certificate["usageSeconds"] as? Int == 1200)
         let restriction = try #require(f.doc("restriction/u-1"))

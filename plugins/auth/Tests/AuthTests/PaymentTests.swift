@@ -24,17 +24,17 @@ import Testing
         #expect(last["subscriptionId"] as? String == "sub-1")
         #expect(last["amount"] as? Int == 9900)
         #expect(last["reason"] as? String == "card declined")
-        #expect(last["at"] as? String == Timestamp(0).written)
+        #expect(last["at"] as? String == TestTime(0).written)
 
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "security.payment-failed",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "security.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "1"])
         let audit = f.auditEntries("payment")
         #expect(audit.count == 1)
         #expect(audit[0]["action"] as? String == "payment-failure-recorded")
         #expect(audit[0]["eventId"] as? String == "e-1")
         #expect(audit[0]["event"] as? String == name)
-        #expect(audit[0]["at"] as? String == Timestamp(0).written)
+        #expect(audit[0]["at"] as? String == TestTime(0).written)
         #expect((audit[0]["detail"] as? [String: String])?["consecutiveFailures"] == "1")
     }
 
@@ -49,12 +49,12 @@ import Testing
         let account = try #require(f.doc("account/u-1"))
         #expect(account["status"] as? String == "suspended")
         #expect(account["consecutivePaymentFailures"] as? Int == 3)
-        #expect(account["suspendedAt"] as? String == Timestamp(172_800).written)
+        #expect(account["suspendedAt"] as? String == TestTime(172_800).written)
         #expect(account["suspensionReason"] as? String == "payment-renewal-failed")
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-3", index: 0, at: Timestamp(172_800), template: "security.payment-failed",
+        expected.notification(f.produced[0], source: "e-3", index: 0, at: TestTime(172_800), template: "security.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "3"])
-        expectNotification(f.produced[1], source: "e-3", index: 1, at: Timestamp(172_800), template: "security.account-suspended",
+        expected.notification(f.produced[1], source: "e-3", index: 1, at: TestTime(172_800), template: "security.account-suspended",
                            data: ["subscriptionId": "sub-1", "consecutiveFailures": "3", "reason": "payment-renewal-failed"])
         #expect(f.auditActions("payment") == ["payment-failure-recorded", "payment-failure-recorded", "payment-failure-recorded", "account-suspended"])
 
@@ -63,7 +63,7 @@ import Testing
         #expect(f.send(name, id: "e-4", at: time(259_200), payload: renewalFailed()) == .ok)
         #expect(f.produced.map(\.template) == ["security.payment-failed"])
         #expect(f.doc("account/u-1")?["consecutivePaymentFailures"] as? Int == 4)
-        #expect(f.doc("account/u-1")?["suspendedAt"] as? String == Timestamp(172_800).written)
+        #expect(f.doc("account/u-1")?["suspendedAt"] as? String == TestTime(172_800).written)
     }
 
     @Test func suspensionThresholdComesFromSettings() throws {
@@ -112,10 +112,10 @@ import Testing
         #expect(account["consecutivePaymentFailures"] as? Int == 0)
         #expect(account["suspendedAt"] == nil)
         #expect(account["suspensionReason"] == nil)
-        #expect(account["accessRestoredAt"] as? String == Timestamp(60).written)
+        #expect(account["accessRestoredAt"] as? String == TestTime(60).written)
 
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-2", index: 0, at: Timestamp(60), template: "security.access-restored",
+        expected.notification(f.produced[0], source: "e-2", index: 0, at: TestTime(60), template: "security.access-restored",
                            data: ["plan": "premium", "subscriptionId": "sub-1"])
         let detail = try #require(f.auditEntries("payment").last?["detail"] as? [String: String])
         #expect(f.auditActions("payment").last == "permissions-updated")
@@ -170,11 +170,11 @@ import Testing
         #expect(flags["ticketBalanceLow"] as? Bool == true)
         #expect(flags["ticketBalance"] as? Int == 2)
         #expect(flags["ticketThreshold"] as? Int == 5)
-        #expect(flags["ticketBalanceLowAt"] as? String == Timestamp(5).written)
+        #expect(flags["ticketBalanceLowAt"] as? String == TestTime(5).written)
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(5), template: "marketing.ticket-balance-low",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(5), template: "marketing.ticket-balance-low",
                            data: ["balance": "2", "threshold": "5", "plan": "basic"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: Timestamp(5), template: "marketing.upgrade-campaign",
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(5), template: "marketing.upgrade-campaign",
                            data: ["currentPlan": "basic", "suggestedPlan": "pro", "balance": "2"])
         #expect(f.auditActions("payment") == ["ticket-balance-low-flagged"])
         #expect((f.auditEntries("payment")[0]["detail"] as? [String: String])?["upgradeCampaign"] == "true")

@@ -1,7 +1,8 @@
 // The state documents: `progress/<userId>`, `mission/<userId>/<missionId>`, `directory/<userId>`.
+import EventdServiceKit
 
 /// One user's progress over all missions.
-struct MissionProgress: Codable, Equatable {
+struct MissionProgress: RemembersEvents, Equatable {
     var userId: String
     /// Whether `user.registered` was seen (other events may come first: they travel on other topics).
     var registered: Bool
@@ -37,13 +38,6 @@ struct MissionProgress: Codable, Equatable {
 
     mutating func grant(_ missionId: String) {
         if !access.contains(missionId) { access.append(missionId) }
-    }
-
-    func hasApplied(_ eventId: String) -> Bool { recentEvents.contains(eventId) }
-
-    mutating func remember(_ eventId: String) {
-        recentEvents.append(eventId)
-        if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
     }
 }
 

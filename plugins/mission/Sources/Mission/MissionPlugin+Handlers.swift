@@ -1,5 +1,7 @@
 // One handler per consumed event.
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 extension MissionPlugin {
@@ -7,12 +9,12 @@ extension MissionPlugin {
     /// user's data directory, assigns `guide_mission` and sends
     /// `mission.guide-assigned`. A second registration of the same user
     /// changes nothing.
-    func userRegistered(_ source: UserEvent<UserRegistered>) throws(HandlingFailure) {
+    func userRegistered(_ source: Incoming<UserRegistered>) throws(HandlingFailure) {
         let payload = source.payload
-        let now = Timestamp.rfc3339(source.occurredAt)
+        let now = Timestamp.string(source.at)
         try updateProgress(source) { progress throws(HandlingFailure) in
             guard !progress.registered else {
-                host.log(.warning, "user registered again; progress unchanged", ["user_id": payload.userId, "event_id": source.id])
+                host.log(.warning, "user registered again; progress unchanged", ["user_id": payload.userId, "event_id": source.eventId])
                 return
             }
             let directoryKey = Self.directoryKey(payload.userId)
@@ -50,15 +52,15 @@ extension MissionPlugin {
     /// Stores the result in the mission record, updates passed missions and
     /// the achievement level, recommends (and grants) the next mission — on a
     /// failure the same one again — and sends it all in `mission.result`.
-    func evaluationCompleted(_ source: UserEvent<EvaluationCompleted>) throws(HandlingFailure) {
+    func evaluationCompleted(_ source: Incoming<EvaluationCompleted>) throws(HandlingFailure) {
         let payload = source.payload
-        let now = Timestamp.rfc3339(source.occurredAt)
+        let now = Timestamp.string(source.at)
         try updateProgress(source) { progress throws(HandlingFailure) in
             let key = Self.missionKey(payload.userId, payload.missionId)
             var record = try documents.load(MissionRecord.self, key)
                 ?? MissionRecord(userId: payload.userId, missionId: payload.missionId, status: MissionRecord.assigned)
-            if !record.evaluations.contains(where: { $0.eventId == source.id }) {
-                record.evaluations.append(EvaluationResult(eventId: source.id, evaluationId: payload.evaluationId,
+            if !record.evaluations.contains(where: { $0.eventId == source.eventId }) {
+                record.evaluations.append(EvaluationResult(eventId: source.eventId, evaluationId: payload.evaluationId,
                                                            score: payload.score, passed: payload.passed,
                                                            feedback: payload.feedback, evaluatedAt: now))
             }
@@ -99,9 +101,9 @@ extension MissionPlugin {
 
     /// Activates the mission's environment, enables its websocket, makes the
     /// mission startable and sends `mission.environment-ready`.
-    func resourceCreated(_ source: UserEvent<ResourceCreated>) throws(HandlingFailure) {
+    func resourceCreated(_ source: Incoming<ResourceCreated>) throws(HandlingFailure) {
         let payload = source.payload
-        let now = Timestamp.rfc3339(source.occurredAt)
+        let now = Timestamp.string(source.at)
         try updateProgress(source) { progress throws(HandlingFailure) in
             let key = Self.missionKey(payload.userId, payload.missionId)
             var record = try documents.load(MissionRecord.self, key)

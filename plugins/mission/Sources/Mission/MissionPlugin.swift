@@ -1,20 +1,24 @@
 // The Mission Management Service's consumer rows of the event catalog (section 3).
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// Keeps each user's mission progress: sets it up at registration, records
 /// evaluation results with the next mission and the achievement level, and
 /// makes a mission startable when its environment is ready. Its only
 /// follow-ups are notifications to the user.
-public final class MissionPlugin: EventPlugin {
+public final class MissionPlugin: HandlerTablePlugin {
     public static let name = "mission"
     public static let version = "1.0.0"
     public static let service = "mission-service"
     public static let transactional = true
-    public static let subscriptions = [
-        Subscription("user.registered", group: "mission-service-user-group"),
-        Subscription("evaluation.completed", group: "mission-service-evaluation-group"),
-        Subscription("resource.created", group: "mission-service-resource-group"),
+    /// Payload ids only need to be non-empty here (`PayloadRules.nonEmptyIds`).
+    public static let handlers: [Handler<MissionPlugin>] = [
+        .service("user.registered", group: "mission-service-user-group", rules: .nonEmptyIds, MissionPlugin.userRegistered),
+        .service("evaluation.completed", group: "mission-service-evaluation-group", rules: .nonEmptyIds,
+                 MissionPlugin.evaluationCompleted),
+        .service("resource.created", group: "mission-service-resource-group", rules: .nonEmptyIds, MissionPlugin.resourceCreated),
     ]
 
     let host: PluginHost
@@ -31,45 +35,19 @@ public final class MissionPlugin: EventPlugin {
                                       notificationTopic: self.settings.notificationTopic)
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "user.registered": try userRegistered(UserEvent(event))
-            case "evaluation.completed": try evaluationCompleted(UserEvent(event))
-            case "resource.created": try resourceCreated(UserEvent(event))
-            default: return .reject("mission does not handle event '\(event.name)'")
-            }
-            return .ok
-        } catch {
-            return error.outcome
-        }
-    }
-
     static func progressKey(_ userId: String) -> String { "progress/\(userId)" }
     static func missionKey(_ userId: String, _ missionId: String) -> String { "mission/\(userId)/\(missionId)" }
     static func directoryKey(_ userId: String) -> String { "directory/\(userId)" }
 
-    /// Runs `change` under the user's lock on the user's progress (new when
-    /// there is none) and saves the progress last, with the event remembered.
-    /// A redelivered event found in the progress changes nothing.
-    ///
-    /// `change` publishes its notifications and writes its other documents
-    /// first, idempotently: if anything fails before the progress is saved,
-    /// the event comes again, the notifications are re-sent with the same ids
-    /// (dropped downstream as duplicates) and the writes repeat harmlessly.
+    /// Runs `change` on the user's progress (new when there is none) once per
+    /// event, under the user's lock, and saves the progress last
+    /// (`StateDocuments.applyOnce`).
     func updateProgress<P: UserPayload>(
-        _ source: UserEvent<P>, _ change: (inout MissionProgress) throws(HandlingFailure) -> Void
+        _ source: Incoming<P>, _ change: (inout MissionProgress) throws(HandlingFailure) -> Void
     ) throws(HandlingFailure) {
-        let key = Self.progressKey(source.userId)
-        try locks.withLock(source.userId) { () throws(HandlingFailure) in
-            var progress = try documents.load(MissionProgress.self, key) ?? MissionProgress(userId: source.userId)
-            guard !progress.hasApplied(source.id) else {
-                host.log(.debug, "event already applied", ["event_id": source.id, "user_id": source.userId])
-                return
-            }
+        try documents.applyOnce(source, key: Self.progressKey(source.userId), locks: locks,
+                                create: { MissionProgress(userId: source.userId) }) { progress, _ throws(HandlingFailure) in
             try change(&progress)
-            progress.remember(source.id)
-            try documents.save(progress, key)
         }
     }
 }

@@ -31,7 +31,7 @@ struct MissionSettings: Equatable {
         defaultMissions = try Self.missionList(settings, "default_missions") ?? defaultMissions
         guideMission = try settings.string("guide_mission") ?? guideMission
         missionOrder = try Self.missionList(settings, "mission_order") ?? missionOrder
-        levelThresholds = try SettingsReader.ints(settings, "level_thresholds") ?? levelThresholds
+        levelThresholds = try settings.ints("level_thresholds") ?? levelThresholds
         for (index, threshold) in levelThresholds.enumerated() {
             guard threshold > 0, index == 0 || threshold > levelThresholds[index - 1] else {
                 throw SettingsError("setting 'level_thresholds' must be positive and strictly ascending")

@@ -28,7 +28,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.result", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.result", data: [
             "missionId": "intro-1", "evaluationId": "eval-intro-1", "score": "85", "passed": "true",
             "feedback": "clean solution", "attempt": "1", "bestScore": "85", "recommendedMission": "intro-2",
             "recommendation": "next", "passedCount": "1", "level": "1", "levelUp": "true",
@@ -99,11 +99,7 @@ import Testing
     }
 
     @Test func aRedeliveredEvaluationHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        let before = host.state
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(evaluated("e-v1"), produced: 1)
     }
 
     @Test func aReplayAfterThePartialWriteDoesNotStoreTheResultTwice() throws {
@@ -117,6 +113,11 @@ import Testing
         let out = try produced(host)
         #expect(out.count == 2 && out[0].eventId == out[1].eventId)      // the same follow-up, dropped downstream
         #expect(out[1].data["attempt"] == "1")
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(evaluated("e-v1", at: "2024-05-01T25:00:00Z"),
+                                        "evaluation.completed: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01T25:00:00Z'")
     }
 
     @Test(arguments: [
@@ -136,14 +137,6 @@ import Testing
          "evaluation.completed: field 'payload.feedback' must be a string, not null"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("evaluation.completed", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(evaluated("e-v1", at: "2024-05-01T25:00:00Z")) ==
-                .reject("evaluation.completed: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01T25:00:00Z'"))
+        try loadedHost().expectRejected(event("evaluation.completed", id: "e-bad", payload: payload.fields), message)
     }
 }

@@ -11,17 +11,8 @@ let t0 = "2024-05-01T10:00:00Z"
 /// A JSON-envelope event as the daemon routes it.
 func event(_ name: String, id: String, at occurredAt: Any = t0, subject: String? = userId,
            group: String? = nil, payload: [String: Any]) -> Event {
-    var envelope: [String: Any] = ["eventId": id, "eventType": name, "occurredAt": occurredAt,
-                                   "source": "test", "payload": payload]
-    if let subject { envelope["subject"] = subject }
-    let value = try! JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys])
-    return Event(topic: "test-events", key: Array(userId.utf8), value: Array(value), name: name, id: id,
-                 consumerGroup: group ?? MissionPlugin.subscriptions.first { $0.eventName == name }?.consumerGroup ?? "g")
-}
-
-/// An event whose value is `raw` as is.
-func rawEvent(_ name: String, id: String = "e-raw", value: String) -> Event {
-    Event(topic: "test-events", value: Array(value.utf8), name: name, id: id, consumerGroup: "g")
+    envelopeEvent(name, id: id, at: occurredAt, subject: subject, userId: userId, group: group, payload: payload,
+                  claims: MissionPlugin.subscriptions)
 }
 
 func registered(_ id: String = "e-reg", plan: String = "pro", at: String = t0) -> Event {
@@ -60,53 +51,10 @@ extension TestHost {
     var keys: [String] { state.keys.map { String(decoding: $0, as: UTF8.self) }.sorted() }
 }
 
-/// A produced record, its envelope parsed.
-struct Produced {
-    let topic: String
-    let key: String?
-    let envelope: [String: Any]
-    var payload: [String: Any] { envelope["payload"] as? [String: Any] ?? [:] }
-    var eventId: String? { envelope["eventId"] as? String }
-    var eventType: String? { envelope["eventType"] as? String }
-    var data: [String: String] { payload["data"] as? [String: String] ?? [:] }
+typealias Produced = ProducedEnvelope
+typealias Payload = TestPayload
 
-    init(_ record: ProducedEvent) throws {
-        topic = record.topic
-        key = record.key.map { String(decoding: $0, as: UTF8.self) }
-        envelope = try #require(try JSONSerialization.jsonObject(with: Data(record.value ?? [])) as? [String: Any])
-    }
-}
+func produced(_ host: TestHost) throws -> [Produced] { host.produced.map(Produced.init) }
 
-func produced(_ host: TestHost) throws -> [Produced] { try host.produced.map(Produced.init) }
-
-/// Checks the envelope fields every follow-up carries.
-func expectFollowUp(_ out: Produced, of source: Event, index: Int, type: String, topic: String,
-                    occurredAt: String = "2024-05-01T10:00:00.000Z", sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(out.topic == topic, sourceLocation: sourceLocation)
-    #expect(out.key == userId, sourceLocation: sourceLocation)
-    #expect(out.eventId == source.followUpID(index, plugin: "mission"), sourceLocation: sourceLocation)
-    #expect(out.eventType == type, sourceLocation: sourceLocation)
-    #expect(out.envelope["source"] as? String == "mission-service", sourceLocation: sourceLocation)
-    #expect(out.envelope["subject"] as? String == userId, sourceLocation: sourceLocation)
-    #expect(out.envelope["occurredAt"] as? String == occurredAt, sourceLocation: sourceLocation)
-}
-
-func expectNotification(_ out: Produced, of source: Event, index: Int, template: String, data: [String: String],
-                        topic: String = "notification-events", occurredAt: String = "2024-05-01T10:00:00.000Z",
-                        sourceLocation: SourceLocation = #_sourceLocation) {
-    expectFollowUp(out, of: source, index: index, type: "notification.requested", topic: topic, occurredAt: occurredAt,
-                   sourceLocation: sourceLocation)
-    #expect(out.payload["userId"] as? String == userId, sourceLocation: sourceLocation)
-    #expect(out.payload["channel"] as? String == "email", sourceLocation: sourceLocation)
-    #expect(out.payload["template"] as? String == template, sourceLocation: sourceLocation)
-    #expect(out.data == data, sourceLocation: sourceLocation)
-}
-
-/// A payload as a test argument (parameterized tests need `Sendable` arguments).
-struct Payload: @unchecked Sendable, ExpressibleByDictionaryLiteral, CustomTestStringConvertible {
-    let fields: [String: Any]
-    init(dictionaryLiteral elements: (String, Any)...) { fields = Dictionary(uniqueKeysWithValues: elements) }
-    var testDescription: String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-    }
-}
+/// Checks of this plugin's follow-ups.
+let expected = FollowUpChecks(plugin: "mission", source: "mission-service", user: userId, occurredAt: "2024-05-01T10:00:00.000Z")

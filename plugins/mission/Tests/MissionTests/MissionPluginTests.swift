@@ -8,15 +8,8 @@ import Testing
 @Suite struct MissionPluginTests {
     @Test func registersTransactionalWithTheCatalogGroups() throws {
         let host = try loadedHost()
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "mission")
-        #expect(String(cString: d.version) == "1.0.0")
-        #expect(d.flags & DTE_PLUGIN_TRANSACTIONAL != 0)
-        #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0)
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name))@\(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        host.expectDescriptor(name: "mission", version: "1.0.0")
+        #expect(host.claims() == [
             "user.registered@mission-service-user-group",
             "evaluation.completed@mission-service-evaluation-group",
             "resource.created@mission-service-resource-group",

@@ -24,7 +24,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.environment-ready", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.environment-ready", data: [
             "missionId": "intro-1", "resourceId": "r-7", "websocketPath": "/ws/environments/r-7",
         ], occurredAt: "2024-05-01T10:05:00.000Z")
     }
@@ -58,11 +58,12 @@ import Testing
     }
 
     @Test func aRedeliveredResourceEventHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(resourceCreated("e-r1")) == .ok)
-        let before = host.state
-        #expect(host.handle(resourceCreated("e-r1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(resourceCreated("e-r1"), produced: 1)
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(resourceCreated("e-r1", at: "now"),
+                                        "resource.created: field 'occurredAt' must be an RFC 3339 timestamp, got 'now'")
     }
 
     @Test(arguments: [
@@ -73,15 +74,6 @@ import Testing
         (["missionId": "intro-1", "resourceId": "r-1"], "resource.created: missing field 'payload.userId'"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("resource.created", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(resourceCreated("e-r1", at: "now")) ==
-                .reject("resource.created: field 'occurredAt' must be an RFC 3339 timestamp, got 'now'"))
-        #expect(host.state.isEmpty)
+        try loadedHost().expectRejected(event("resource.created", id: "e-bad", payload: payload.fields), message)
     }
 }

@@ -28,7 +28,7 @@ import Testing
 
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "mission.guide-assigned", data: [
+        expected.notification(out[0], of: source, index: 0, template: "mission.guide-assigned", data: [
             "missionId": "intro-1", "displayName": "Kim", "access": "intro-1,intro-2", "directory": "users/u-1/",
         ])
     }
@@ -96,11 +96,13 @@ import Testing
 
     @Test func aRedeliveredRegistrationHasNoEffect() throws {
         let host = try loadedHost()
-        #expect(host.handle(registered()) == .ok)
-        let before = host.state
-        #expect(host.handle(registered()) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        host.expectRedeliveryHasNoEffect(registered(), produced: 1)
         #expect(host.logs.contains { $0.message == "event already applied" })
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(registered(at: "2024-05-01"),
+                                        "user.registered: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01'")
     }
 
     @Test(arguments: [
@@ -112,15 +114,6 @@ import Testing
         (["userId": "u-1", "email": "", "displayName": "Kim", "plan": "pro"], "user.registered: field 'payload.email' must not be empty"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("user.registered", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(registered(at: "2024-05-01")) ==
-                .reject("user.registered: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01'"))
-        #expect(host.state.isEmpty)
+        try loadedHost().expectRejected(event("user.registered", id: "e-bad", payload: payload.fields), message)
     }
 }

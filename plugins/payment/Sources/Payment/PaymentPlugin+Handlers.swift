@@ -1,5 +1,7 @@
 // One handler per consumed event.
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 extension PaymentPlugin {
@@ -7,11 +9,11 @@ extension PaymentPlugin {
     /// and sends `payment.welcome`. A wallet opened earlier by another of the
     /// user's events keeps its tickets (the welcome grant was made then) and
     /// takes the registered plan.
-    func userRegistered(_ source: UserEvent<UserRegistered>) throws(HandlingFailure) {
+    func userRegistered(_ source: Incoming<UserRegistered>) throws(HandlingFailure) {
         let payload = source.payload
         try updateWallet(source, openingPlan: payload.plan) { wallet, _ throws(HandlingFailure) in
             guard !wallet.registered else {
-                host.log(.warning, "user registered again; wallet unchanged", ["user_id": payload.userId, "event_id": source.id])
+                host.log(.warning, "user registered again; wallet unchanged", ["user_id": payload.userId, "event_id": source.eventId])
                 return
             }
             wallet.registered = true
@@ -29,8 +31,8 @@ extension PaymentPlugin {
     /// ⚠️ row: the first login of each UTC calendar day (of the event's time)
     /// grants `daily_login_bonus` tickets and sends `payment.daily-bonus`. A
     /// login older than the latest one seen grants nothing.
-    func userLogin(_ source: UserEvent<UserLogin>) throws(HandlingFailure) {
-        let day = Timestamp.utcDay(source.occurredAt)
+    func userLogin(_ source: Incoming<UserLogin>) throws(HandlingFailure) {
+        let day = Timestamp.utcDay(source.at)
         try updateWallet(source) { wallet, _ throws(HandlingFailure) in
             wallet.lastSessionId = source.payload.sessionId
             if let last = wallet.lastLoginDate, last >= day { return }
@@ -53,7 +55,7 @@ extension PaymentPlugin {
     /// owed), counts the start, and publishes `payment.ticket-balance-low` when
     /// the balance is then below `low_balance_threshold`; a shortfall also sends
     /// `payment.tickets-owed`.
-    func missionStarted(_ source: UserEvent<MissionStarted>) throws(HandlingFailure) {
+    func missionStarted(_ source: Incoming<MissionStarted>) throws(HandlingFailure) {
         let payload = source.payload
         let threshold = settings.lowBalanceThreshold
         try updateWallet(source) { wallet, _ throws(HandlingFailure) in
@@ -65,7 +67,7 @@ extension PaymentPlugin {
             account.lastCost = payload.ticketCost
             account.lastCharged = charged
             account.lastOwed = shortfall
-            account.startedAt = Timestamp.rfc3339(source.occurredAt)
+            account.startedAt = Timestamp.string(source.at)
             account.settledAt = nil
             wallet.missions[payload.missionId] = account
             wallet.usage.missionsStarted += 1
@@ -97,13 +99,13 @@ extension PaymentPlugin {
     /// duration, and grants `completion_bonus_tickets` (default 0) with a
     /// `payment.completion-bonus` notification. A second completion of the
     /// same start changes nothing.
-    func missionCompleted(_ source: UserEvent<MissionCompleted>) throws(HandlingFailure) {
+    func missionCompleted(_ source: Incoming<MissionCompleted>) throws(HandlingFailure) {
         let payload = source.payload
         try updateWallet(source) { wallet, _ throws(HandlingFailure) in
             var account = wallet.missions[payload.missionId] ?? MissionAccount(status: MissionAccount.none)
             guard account.status != MissionAccount.settled else {
                 host.log(.warning, "mission already settled; completion ignored",
-                         ["user_id": wallet.userId, "mission_id": payload.missionId, "event_id": source.id])
+                         ["user_id": wallet.userId, "mission_id": payload.missionId, "event_id": source.eventId])
                 return
             }
             if account.status == MissionAccount.none {
@@ -112,7 +114,7 @@ extension PaymentPlugin {
             }
             account.status = MissionAccount.settled
             account.completions += 1
-            account.settledAt = Timestamp.rfc3339(source.occurredAt)
+            account.settledAt = Timestamp.string(source.at)
             wallet.usage.missionsCompleted += 1
             wallet.usage.missionSeconds += payload.durationSeconds
             let bonus = settings.completionBonusTickets
@@ -131,7 +133,7 @@ extension PaymentPlugin {
     /// ⚠️ row: a mission's first passed evaluation earns `pass_reward_tickets`,
     /// its first passed evaluation scoring 100 `perfect_score_bonus_tickets`,
     /// sent as `payment.evaluation-reward`; every evaluation is counted.
-    func evaluationCompleted(_ source: UserEvent<EvaluationCompleted>) throws(HandlingFailure) {
+    func evaluationCompleted(_ source: Incoming<EvaluationCompleted>) throws(HandlingFailure) {
         let payload = source.payload
         try updateWallet(source) { wallet, _ throws(HandlingFailure) in
             var account = wallet.missions[payload.missionId] ?? MissionAccount(status: MissionAccount.none)

@@ -1,30 +1,35 @@
 // The Payment Service's consumer rows of the event catalog (section 4).
+import EventdCatalog
 import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// Keeps each user's ticket wallet: deducts tickets when a mission starts,
 /// grants welcome, daily-login and evaluation tickets, settles completed
 /// missions, and publishes `payment.ticket-balance-low` and notifications.
-public final class PaymentPlugin: EventPlugin {
+public final class PaymentPlugin: HandlerTablePlugin {
     public static let name = "payment"
     public static let service = "payment-service"
     public static let transactional = true
+    public static let missionGroup = "payment-service-mission-group"
     #if PAYMENT_CATALOG_BASELINE
     // Built with -DPAYMENT_CATALOG_BASELINE: the service as the catalog describes it
     // today, with only mission.started implemented. The daemon's tests ship the ⚠️
     // handlers to a running daemon by reloading this build with the full one.
     public static let version = "0.9.0"
-    public static let subscriptions = [
-        Subscription("mission.started", group: "payment-service-mission-group"),
+    public static let handlers: [Handler<PaymentPlugin>] = [
+        .service("mission.started", group: missionGroup, rules: .nonEmptyIds, PaymentPlugin.missionStarted),
     ]
     #else
     public static let version = "1.0.0"
-    public static let subscriptions = [
-        Subscription("user.registered", group: "payment-service-user-group"),
-        Subscription("user.login", group: "payment-service-auth-group"),
-        Subscription("mission.started", group: "payment-service-mission-group"),
-        Subscription("mission.completed", group: "payment-service-mission-group"),
-        Subscription("evaluation.completed", group: "payment-service-evaluation-group"),
+    /// Payload ids only need to be non-empty here (`PayloadRules.nonEmptyIds`).
+    public static let handlers: [Handler<PaymentPlugin>] = [
+        .service("user.registered", group: "payment-service-user-group", rules: .nonEmptyIds, PaymentPlugin.userRegistered),
+        .service("user.login", group: "payment-service-auth-group", rules: .nonEmptyIds, PaymentPlugin.userLogin),
+        .service("mission.started", group: missionGroup, rules: .nonEmptyIds, PaymentPlugin.missionStarted),
+        .service("mission.completed", group: missionGroup, rules: .nonEmptyIds, PaymentPlugin.missionCompleted),
+        .service("evaluation.completed", group: "payment-service-evaluation-group", rules: .nonEmptyIds,
+                 PaymentPlugin.evaluationCompleted),
     ]
     #endif
 
@@ -42,56 +47,24 @@ public final class PaymentPlugin: EventPlugin {
                                       notificationTopic: self.settings.notificationTopic)
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "user.registered": try userRegistered(UserEvent(event))
-            case "user.login": try userLogin(UserEvent(event))
-            case "mission.started": try missionStarted(UserEvent(event))
-            case "mission.completed": try missionCompleted(UserEvent(event))
-            case "evaluation.completed": try evaluationCompleted(UserEvent(event))
-            default: return .reject("payment does not handle event '\(event.name)'")
-            }
-            return .ok
-        } catch {
-            return error.outcome
-        }
-    }
-
     static func walletKey(_ userId: String) -> String { "wallet/\(userId)" }
 
-    /// Runs `change` on the user's wallet under the user's lock, opening the
-    /// wallet when there is none, and saves it with the event remembered.
-    /// A redelivered event already applied changes nothing and produces nothing.
-    ///
-    /// `change` publishes its follow-ups before the wallet is saved: if the
-    /// save fails, the event comes again and the follow-ups are re-sent with
-    /// the same ids, which downstream consumers drop as duplicates.
+    /// Runs `change` on the user's wallet once per event, under the user's
+    /// lock, opening the wallet when there is none, and saves it last
+    /// (`StateDocuments.applyOnce`). `change` publishes its follow-ups before
+    /// the wallet is saved: a failed save brings the event again and the
+    /// follow-ups are re-sent with the same ids, dropped downstream.
     func updateWallet<P: UserPayload>(
-        _ source: UserEvent<P>, openingPlan: String = "basic",
+        _ source: Incoming<P>, openingPlan: String = "basic",
         _ change: (inout Wallet, _ opened: Bool) throws(HandlingFailure) -> Void
     ) throws(HandlingFailure) {
-        let key = Self.walletKey(source.userId)
-        try locks.withLock(source.userId) { () throws(HandlingFailure) in
-            var opened = false
-            var wallet: Wallet
-            if let existing = try documents.load(Wallet.self, key) {
-                wallet = existing
-            } else {
-                wallet = .open(userId: source.userId, plan: openingPlan, tickets: settings.welcomeTickets,
-                               by: source.event.name, at: Timestamp.rfc3339(source.occurredAt))
-                opened = true
-                host.log(.info, "wallet opened", ["user_id": source.userId, "event": source.event.name,
-                                                  "balance": String(wallet.balance)])
-            }
-            guard !wallet.hasApplied(source.id) else {
-                host.log(.debug, "event already applied", ["event_id": source.id, "user_id": source.userId])
-                return
-            }
-            try change(&wallet, opened)
-            wallet.remember(source.id)
-            try documents.save(wallet, key)
-        }
+        try documents.applyOnce(source, key: Self.walletKey(source.userId), locks: locks, create: {
+            let wallet = Wallet.open(userId: source.userId, plan: openingPlan, tickets: settings.welcomeTickets,
+                                     by: source.event.name, at: Timestamp.string(source.at))
+            host.log(.info, "wallet opened", ["user_id": source.userId, "event": source.event.name,
+                                              "balance": String(wallet.balance)])
+            return wallet
+        }, change)
     }
 }
 

@@ -46,7 +46,7 @@ struct PaymentSettings: Equatable {
     }
 
     private static func count(_ settings: PluginSettings, _ key: String) throws -> Int? {
-        guard let value = try SettingsReader.int(settings, key) else { return nil }
+        guard let value = try settings.int(key) else { return nil }
         guard value >= 0 else { throw SettingsError("setting '\(key)' must not be negative, got \(value)") }
         return value
     }

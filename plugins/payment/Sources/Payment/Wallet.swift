@@ -1,9 +1,10 @@
 // The `wallet/<userId>` document: a user's tickets, plan and usage statistics.
+import EventdServiceKit
 
 /// One user's tickets. The balance never goes below zero: a charge larger
 /// than the balance takes what is there and records the rest as `owed`, which
 /// the next tickets granted pay off first.
-struct Wallet: Codable, Equatable {
+struct Wallet: RemembersEvents, Equatable {
     var userId: String
     var plan: String
     var balance: Int
@@ -54,13 +55,6 @@ struct Wallet: Codable, Equatable {
         usage.ticketsCharged += charged
         usage.ticketsOwed += cost - charged
         return (charged, cost - charged)
-    }
-
-    func hasApplied(_ eventId: String) -> Bool { recentEvents.contains(eventId) }
-
-    mutating func remember(_ eventId: String) {
-        recentEvents.append(eventId)
-        if recentEvents.count > Self.recentEventLimit { recentEvents.removeFirst(recentEvents.count - Self.recentEventLimit) }
     }
 }
 

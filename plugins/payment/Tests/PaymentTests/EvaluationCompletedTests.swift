@@ -15,7 +15,7 @@ import Testing
         #expect(wallet.missions["m-1"]?.passRewarded == true && wallet.missions["m-1"]?.bestScore == 80)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.evaluation-reward", data: [
+        expected.notification(out[0], of: source, index: 0, template: "payment.evaluation-reward", data: [
             "missionId": "m-1", "evaluationId": "eval-m-1", "score": "80", "tickets": "1", "balance": "4", "owed": "0",
         ])
 
@@ -63,11 +63,12 @@ import Testing
     }
 
     @Test func aRedeliveredEvaluationHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        let before = host.state
-        #expect(host.handle(evaluated("e-v1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(evaluated("e-v1"), produced: 1)
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(evaluated("e-v1", at: "tomorrow"),
+                                        "evaluation.completed: field 'occurredAt' must be an RFC 3339 timestamp, got 'tomorrow'")
     }
 
     @Test(arguments: [
@@ -83,14 +84,6 @@ import Testing
          "evaluation.completed: field 'payload.evaluationId' must not be empty"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("evaluation.completed", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(evaluated("e-v1", at: "tomorrow")) ==
-                .reject("evaluation.completed: field 'occurredAt' must be an RFC 3339 timestamp, got 'tomorrow'"))
+        try loadedHost().expectRejected(event("evaluation.completed", id: "e-bad", payload: payload.fields), message)
     }
 }

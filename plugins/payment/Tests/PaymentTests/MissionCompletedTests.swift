@@ -25,7 +25,7 @@ import Testing
         #expect(try host.wallet()?.balance == 5)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.completion-bonus",
+        expected.notification(out[0], of: source, index: 0, template: "payment.completion-bonus",
                            data: ["missionId": "m-1", "tickets": "2", "balance": "5", "owed": "0"])
     }
 
@@ -51,11 +51,12 @@ import Testing
     }
 
     @Test func aRedeliveredCompletionHasNoEffect() throws {
-        let host = try loadedHost(#"{"completion_bonus_tickets":1}"#)
-        #expect(host.handle(completed("e-c1")) == .ok)
-        let before = host.state
-        #expect(host.handle(completed("e-c1")) == .ok)
-        #expect(host.state == before && host.produced.count == 1)
+        try loadedHost(#"{"completion_bonus_tickets":1}"#).expectRedeliveryHasNoEffect(completed("e-c1"), produced: 1)
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(completed("e-c1", at: "2024-05-01T10:00:00"),
+                                        "mission.completed: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01T10:00:00'")
     }
 
     @Test(arguments: [
@@ -65,14 +66,6 @@ import Testing
         (["userId": "u-1", "missionId": "m-1", "resultKey": "k"], "mission.completed: missing field 'payload.durationSeconds'"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("mission.completed", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(completed("e-c1", at: "2024-05-01T10:00:00")) ==
-                .reject("mission.completed: field 'occurredAt' must be an RFC 3339 timestamp, got '2024-05-01T10:00:00'"))
+        try loadedHost().expectRejected(event("mission.completed", id: "e-bad", payload: payload.fields), message)
     }
 }

@@ -28,7 +28,7 @@ import Testing
         #expect(try host.wallet()?.balance == 2)
         let out = try produced(host)
         #expect(out.count == 1)
-        expectFollowUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
+        expected.followUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
         #expect(out[0].payload as NSDictionary == ["userId": "u-1", "balance": 2, "threshold": 3, "plan": "pro"])
     }
 
@@ -51,9 +51,9 @@ import Testing
         #expect(wallet.missions["m-9"]?.lastCharged == 1 && wallet.missions["m-9"]?.lastOwed == 3)
         let out = try produced(host)
         #expect(out.count == 2)
-        expectFollowUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
+        expected.followUp(out[0], of: source, index: 0, type: "payment.ticket-balance-low", topic: "payment-events")
         #expect(out[0].payload["balance"] as? Int == 0)
-        expectNotification(out[1], of: source, index: 1, template: "payment.tickets-owed", data: [
+        expected.notification(out[1], of: source, index: 1, template: "payment.tickets-owed", data: [
             "missionId": "m-9", "ticketCost": "4", "charged": "1", "owed": "3", "balance": "0",
             "suggestedRecharge": "6", "plan": "basic",
         ])
@@ -78,11 +78,7 @@ import Testing
 
     @Test func aRedeliveredStartIsNotChargedTwice() throws {
         let host = try loadedHost()
-        #expect(host.handle(started("e-1", cost: 3)) == .ok)
-        let before = host.state
-        #expect(host.handle(started("e-1", cost: 3)) == .ok)
-        #expect(host.state == before)
-        #expect(host.produced.count == 1)
+        host.expectRedeliveryHasNoEffect(started("e-1", cost: 3), produced: 1)
         #expect(host.logs.contains { $0.message == "event already applied" && $0.fields["event_id"] == "e-1" })
     }
 
@@ -107,9 +103,7 @@ import Testing
         (["userId": "u-1", "ticketCost": 1], "mission.started: missing field 'payload.missionId'"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("mission.started", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
+        try loadedHost().expectRejected(event("mission.started", id: "e-bad", payload: payload.fields), message)
     }
 
     @Test func aFractionalTicketCostIsRejected() throws {

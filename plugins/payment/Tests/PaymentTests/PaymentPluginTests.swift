@@ -8,15 +8,8 @@ import Testing
 @Suite struct PaymentPluginTests {
     @Test func registersTransactionalWithTheCatalogGroups() throws {
         let host = try loadedHost()
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "payment")
-        #expect(String(cString: d.version) == "1.0.0")
-        #expect(d.flags & DTE_PLUGIN_TRANSACTIONAL != 0)
-        #expect(d.flags & DTE_PLUGIN_SHARED_CLAIMS == 0)
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name))@\(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        host.expectDescriptor(name: "payment", version: "1.0.0")
+        #expect(host.claims() == [
             "user.registered@payment-service-user-group",
             "user.login@payment-service-auth-group",
             "mission.started@payment-service-mission-group",

@@ -18,7 +18,7 @@ import Testing
         #expect(wallet.recentEvents == ["e-reg"])
         let out = try produced(host)
         #expect(out.count == 1)
-        expectNotification(out[0], of: source, index: 0, template: "payment.welcome",
+        expected.notification(out[0], of: source, index: 0, template: "payment.welcome",
                            data: ["displayName": "Kim", "plan": "pro", "welcomeTickets": "5", "balance": "5", "owed": "0"])
     }
 
@@ -44,7 +44,7 @@ import Testing
         #expect(wallet.openedBy == "mission.started")
         #expect(wallet.usage.ticketsGranted == 5)
         let out = try produced(host)
-        expectNotification(out[0], of: source, index: 0, template: "payment.welcome",
+        expected.notification(out[0], of: source, index: 0, template: "payment.welcome",
                            data: ["displayName": "Kim", "plan": "premium", "welcomeTickets": "5", "balance": "4", "owed": "0"])
     }
 
@@ -61,12 +61,12 @@ import Testing
     }
 
     @Test func aRedeliveredRegistrationHasNoEffect() throws {
-        let host = try loadedHost()
-        #expect(host.handle(registered()) == .ok)
-        let before = host.state
-        #expect(host.handle(registered()) == .ok)
-        #expect(host.state == before)
-        #expect(host.produced.count == 1)
+        try loadedHost().expectRedeliveryHasNoEffect(registered(), produced: 1)
+    }
+
+    @Test func aBadTimestampIsRejected() throws {
+        try loadedHost().expectRejected(registered(at: "01/05/2024"),
+                                        "user.registered: field 'occurredAt' must be an RFC 3339 timestamp, got '01/05/2024'")
     }
 
     @Test(arguments: [
@@ -79,15 +79,6 @@ import Testing
          "user.registered: field 'payload.userId' must be a string, not null"),
     ] as [(Payload, String)])
     func malformedPayloadsAreRejected(payload: Payload, message: String) throws {
-        let host = try loadedHost()
-        #expect(host.handle(event("user.registered", id: "e-bad", payload: payload.fields)) == .reject(message))
-        #expect(host.state.isEmpty && host.produced.isEmpty)
-    }
-
-    @Test func aBadTimestampIsRejected() throws {
-        let host = try loadedHost()
-        #expect(host.handle(registered(at: "01/05/2024")) ==
-                .reject("user.registered: field 'occurredAt' must be an RFC 3339 timestamp, got '01/05/2024'"))
-        #expect(host.state.isEmpty)
+        try loadedHost().expectRejected(event("user.registered", id: "e-bad", payload: payload.fields), message)
     }
 }

@@ -29,11 +29,28 @@ public struct PluginSettings: @unchecked Sendable {
         return String(cString: number.objCType) == "c"
     }
 
+    /// An integer setting. 0 and 1 are integers (told apart from JSON
+    /// booleans by their stored type); a fraction, or a magnitude a double
+    /// cannot hold exactly, is refused.
     public func int(_ key: String) throws -> Int? {
         guard let value = raw[key] else { return nil }
-        guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue == number.doubleValue.rounded() else {
-            throw SettingsError("setting '\(key)' must be an integer")
+        guard let number = integer(value) else { throw SettingsError("setting '\(key)' must be an integer") }
+        return number
+    }
+
+    /// An array-of-integers setting, each element read as `int(_:)` reads one.
+    public func ints(_ key: String) throws -> [Int]? {
+        guard let value = raw[key] else { return nil }
+        guard let list = value as? [Any] else { throw SettingsError("setting '\(key)' must be an array of integers") }
+        return try list.map { element in
+            guard let number = integer(element) else { throw SettingsError("setting '\(key)' must be an array of integers") }
+            return number
         }
+    }
+
+    private func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue == number.doubleValue.rounded(),
+              abs(number.doubleValue) < 9.0e15 else { return nil }
         return number.intValue
     }
 

@@ -28,6 +28,7 @@ public final class TestHost: @unchecked Sendable {
     private var api = dte_host_api()
     private var plugin: UnsafePointer<dte_plugin>?
     private var instance: UnsafeMutableRawPointer?
+    private var boundAPI: UnsafeMutablePointer<dte_host_api>?
 
     public init() {
         api.abi_major = DTE_ABI_MAJOR
@@ -92,8 +93,26 @@ public final class TestHost: @unchecked Sendable {
         let rc = withUnsafePointer(to: &api) { apiPtr in
             settings.withCString { plugin.pointee.`init`(apiPtr, ctx, $0, strlen($0), &instance, &err, err.count) }
         }
-        guard rc == 0 else { throw TestHostError(String(cString: err)) }
+        guard rc == 0 else { throw TestHostError(Self.text(err)) }
         self.instance = instance
+    }
+
+    /// A `PluginHost` whose calls land in this test host, for driving a plugin
+    /// type directly (an image registers one plugin type, so a second type in
+    /// a test binary cannot go through `load`). No transaction is emulated.
+    public func pluginHost() -> PluginHost {
+        if boundAPI == nil {
+            boundAPI = .allocate(capacity: 1)
+            boundAPI!.initialize(to: api)
+        }
+        return PluginHost(api: boundAPI!, ctx: Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { boundAPI?.deallocate() }
+
+    /// The text of a NUL-terminated message buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Hands one event to the plugin through the ABI. For a transactional
@@ -136,7 +155,7 @@ public final class TestHost: @unchecked Sendable {
                 }
             }
         }
-        let reason = String(cString: err)
+        let reason = Self.text(err)
         switch outcome {
         case DTE_OK: return .ok
         case DTE_RETRY: return .retry(reason)

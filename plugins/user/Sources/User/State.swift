@@ -9,6 +9,7 @@
 //   activity/<userId>       mission.completed
 //   achievements/<userId>   evaluation.completed
 // Where a handler needs another stream's facts it reads them and never writes them.
+import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -82,14 +83,6 @@ struct Billing: Codable, Equatable {
         ticketBalanceLow = false
         lowBalanceWarnings = 0
     }
-}
-
-struct PaymentFailure: Codable, Equatable {
-    var at: Date
-    var subscriptionId: String
-    var plan: Plan
-    var amount: Int
-    var reason: String
 }
 
 // MARK: subscription/<userId>

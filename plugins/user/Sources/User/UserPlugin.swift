@@ -2,6 +2,7 @@
 // profiles and settings, the payment state and plan cache with the
 // user.settings.changed / user.profile.updated follow-ups, and (⚠️ rows)
 // mission usage statistics and evaluation achievements.
+import EventdCatalog
 import EventdPluginSDK
 import EventdServiceKit
 import Foundation
@@ -50,7 +51,7 @@ struct UserPluginSettings: Sendable {
     }
 }
 
-public final class UserPlugin: EventPlugin {
+public final class UserPlugin: HandlerTablePlugin {
     public static let name = "user"
     public static let version = "1.0.0"
     public static let transactional = true
@@ -62,14 +63,14 @@ public final class UserPlugin: EventPlugin {
     public static let missionGroup = "user-service-mission-group"
     public static let evaluationGroup = "user-service-evaluation-group"
 
-    public static let subscriptions = [
-        Subscription("user.registered", group: authGroup),
-        Subscription("payment.subscription-renewal-failed", group: paymentGroup),
+    public static let handlers: [Handler<UserPlugin>] = [
+        .service("user.registered", group: authGroup, UserPlugin.userRegistered),
+        .service("payment.subscription-renewal-failed", group: paymentGroup, UserPlugin.renewalFailed),
         // Also `subscription.changed` on subscription-events: an alias the daemon resolves.
-        Subscription("payment.subscription-changed", group: paymentGroup),
-        Subscription("payment.ticket-balance-low", group: paymentGroup),
-        Subscription("mission.completed", group: missionGroup),
-        Subscription("evaluation.completed", group: evaluationGroup),
+        .service("payment.subscription-changed", group: paymentGroup, UserPlugin.subscriptionChanged),
+        .service("payment.ticket-balance-low", group: paymentGroup, UserPlugin.ticketBalanceLow),
+        .service("mission.completed", group: missionGroup, UserPlugin.missionCompleted),
+        .service("evaluation.completed", group: evaluationGroup, UserPlugin.evaluationCompleted),
     ]
 
     let host: PluginHost
@@ -82,30 +83,6 @@ public final class UserPlugin: EventPlugin {
         store = Store(host: host)
     }
 
-    public func handle(_ event: Event) -> Outcome {
-        do {
-            switch event.name {
-            case "user.registered": try userRegistered(Incoming(event, as: UserRegistered.self))
-            case "payment.subscription-renewal-failed": try renewalFailed(Incoming(event, as: RenewalFailed.self))
-            case "payment.subscription-changed": try subscriptionChanged(Incoming(event, as: SubscriptionChanged.self))
-            case "payment.ticket-balance-low": try ticketBalanceLow(Incoming(event, as: TicketBalanceLow.self))
-            case "mission.completed": try missionCompleted(Incoming(event, as: MissionCompleted.self))
-            case "evaluation.completed": try evaluationCompleted(Incoming(event, as: EvaluationCompleted.self))
-            default: return .reject("user does not handle event '\(event.name)'")
-            }
-            return .ok
-        } catch let error as EventDecodingError {
-            return .reject("\(event.name): \(error.description)")
-        } catch let error as Rejection {
-            return .reject("\(event.name): \(error.description)")
-        } catch let error as StateError {
-            return .reject("\(event.name): \(error.description)")
-        } catch {
-            // The host could not read, write or produce: transient.
-            return .retry("\(event.name): \(error)")
-        }
-    }
-
     // MARK: shared effects
 
     func followUps<P>(_ incoming: Incoming<P>) -> FollowUps {
@@ -113,8 +90,7 @@ public final class UserPlugin: EventPlugin {
     }
 
     func notify<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ template: String, _ data: [String: String]) throws {
-        try out.produce(topic: settings.notificationTopic, type: "notification.requested",
-                        payload: NotificationRequested(userId: incoming.userId, channel: "email", template: template, data: data))
+        try out.notify(topic: settings.notificationTopic, template, data)
     }
 
     func settingsChanged<P>(_ out: FollowUps, _ incoming: Incoming<P>, _ values: [String: String]) throws {

@@ -16,15 +16,15 @@ import User
         #expect(profile["email"] as? String == "kim@example.com")
         #expect(profile["displayName"] as? String == "Kim")
         #expect(profile["plan"] as? String == "pro")
-        #expect(profile["registeredAt"] as? String == Timestamp(0).written)
+        #expect(profile["registeredAt"] as? String == TestTime(0).written)
         #expect(profile["systemPermissions"] as? [String] == ["profile.read", "profile.write", "settings.write", "missions.browse", "notifications.receive"])
-        #expect(profile["onboarding"] as? [String: String] == ["status": "started", "step": "welcome", "startedAt": Timestamp(0).written])
+        #expect(profile["onboarding"] as? [String: String] == ["status": "started", "step": "welcome", "startedAt": TestTime(0).written])
         let settings = try #require(f.doc("settings/u-1"))
         #expect(settings["values"] as? [String: String] == ["language": "ko", "timezone": "Asia/Seoul", "emailNotifications": "true",
                                                             "marketingEmails": "false", "theme": "system"])
-        #expect(settings["updatedAt"] as? String == Timestamp(0).written)
+        #expect(settings["updatedAt"] as? String == TestTime(0).written)
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "onboarding.welcome",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "onboarding.welcome",
                            data: ["displayName": "Kim", "plan": "pro"])
     }
 
@@ -67,7 +67,7 @@ import User
         #expect(billing["serviceRestricted"] as? Bool == false)
         #expect(billing["consecutiveFailures"] as? Int == 1)
         #expect(billing["totalFailures"] as? Int == 1)
-        #expect(billing["lastFailureAt"] as? String == Timestamp(0).written)
+        #expect(billing["lastFailureAt"] as? String == TestTime(0).written)
         let failures = try #require(billing["failures"] as? [[String: Any]])
         #expect(failures.count == 1)
         #expect(failures[0]["amount"] as? Int == 9900)
@@ -76,9 +76,9 @@ import User
         #expect(failures[0]["reason"] as? String == "card declined")
 
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "billing.payment-failed",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.payment-failed",
                            data: ["subscriptionId": "sub-1", "plan": "pro", "amount": "9900", "reason": "card declined", "consecutiveFailures": "1"])
-        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: Timestamp(0), type: "user.settings.changed", payload: [
+        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(0), type: "user.settings.changed", payload: [
             "userId": user, "reason": name,
             "settings": ["paymentFailed": "true", "serviceRestricted": "false", "consecutivePaymentFailures": "1"],
         ])
@@ -92,13 +92,13 @@ import User
         #expect(f.send(name, id: "e-3", at: time(20), payload: renewalFailed()) == .ok)
         let billing = try #require(f.doc("billing/u-1"))
         #expect(billing["serviceRestricted"] as? Bool == true)
-        #expect(billing["serviceRestrictedAt"] as? String == Timestamp(20).written)
+        #expect(billing["serviceRestrictedAt"] as? String == TestTime(20).written)
         #expect(billing["consecutiveFailures"] as? Int == 3)
         #expect(f.produced.count == 3)
         #expect(f.produced[0].template == "billing.payment-failed")
-        expectNotification(f.produced[1], source: "e-3", index: 1, at: Timestamp(20), template: "billing.service-restricted",
+        expected.notification(f.produced[1], source: "e-3", index: 1, at: TestTime(20), template: "billing.service-restricted",
                            data: ["subscriptionId": "sub-1", "consecutiveFailures": "3"])
-        expectUserEvent(f.produced[2], source: "e-3", index: 2, at: Timestamp(20), type: "user.settings.changed", payload: [
+        expectUserEvent(f.produced[2], source: "e-3", index: 2, at: TestTime(20), type: "user.settings.changed", payload: [
             "userId": user, "reason": name,
             "settings": ["paymentFailed": "true", "serviceRestricted": "true", "consecutivePaymentFailures": "3"],
         ])
@@ -107,7 +107,7 @@ import User
         f.send(name, id: "e-4", at: time(30), payload: renewalFailed())
         #expect(f.produced.map(\.eventType) == ["notification.requested", "user.settings.changed"])
         #expect(f.produced[1].settings["serviceRestricted"] == "true")
-        #expect(f.doc("billing/u-1")?["serviceRestrictedAt"] as? String == Timestamp(20).written)
+        #expect(f.doc("billing/u-1")?["serviceRestrictedAt"] as? String == TestTime(20).written)
     }
 
     @Test func theRestrictionThresholdComesFromSettings() throws {
@@ -128,7 +128,7 @@ import User
         let billing = try #require(f.doc("billing/u-1"))
         #expect(billing["consecutiveFailures"] as? Int == 1)
         #expect(billing["totalFailures"] as? Int == 3)
-        #expect(billing["countedSince"] as? String == Timestamp(20).written)
+        #expect(billing["countedSince"] as? String == TestTime(20).written)
         #expect(f.produced[1].settings["consecutivePaymentFailures"] == "1")
         // Two more make three since the change.
         f.send(name, id: "e-5", at: time(40), payload: renewalFailed())
@@ -162,7 +162,7 @@ import User
         #expect(subscription["plan"] as? String == "pro")
         #expect(subscription["previousPlan"] as? String == "basic")
         #expect(subscription["subscriptionId"] as? String == "sub-1")
-        #expect(subscription["changedAt"] as? String == Timestamp(0).written)
+        #expect(subscription["changedAt"] as? String == TestTime(0).written)
         #expect(subscription["changes"] as? Int == 1)
         #expect(subscription["paymentStateClearedAt"] == nil)
         let history = try #require(subscription["history"] as? [[String: Any]])
@@ -171,10 +171,10 @@ import User
         #expect(history[0]["refundAmount"] == nil)
 
         #expect(f.produced.count == 3)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "subscription.upgraded",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.upgraded",
                            data: ["fromPlan": "basic", "toPlan": "pro", "subscriptionId": "sub-1"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: Timestamp(0), template: "onboarding.plan-guide", data: ["plan": "pro"])
-        expectUserEvent(f.produced[2], source: "e-1", index: 2, at: Timestamp(0), type: "user.profile.updated",
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "onboarding.plan-guide", data: ["plan": "pro"])
+        expectUserEvent(f.produced[2], source: "e-1", index: 2, at: TestTime(0), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "pro", "changes": ["plan"]])
     }
 
@@ -182,9 +182,9 @@ import User
         let f = try Fixture()
         f.send(name, id: "e-1", at: time(0), payload: subscriptionChanged(from: "premium", to: "basic", refund: 4500))
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "subscription.downgraded",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "subscription.downgraded",
                            data: ["fromPlan": "premium", "toPlan": "basic", "subscriptionId": "sub-1", "refundAmount": "4500"])
-        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: Timestamp(0), type: "user.profile.updated",
+        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(0), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "basic", "changes": ["plan"]])
         #expect((f.doc("subscription/u-1")?["history"] as? [[String: Any]])?.first?["refundAmount"] as? Int == 4500)
     }
@@ -200,7 +200,7 @@ import User
         // subscription.changed on subscription-events: the daemon resolves the alias; the ledger makes the two copies one.
         let a = try Fixture(), b = try Fixture()
         a.send(name, id: "e-1", at: time(0), payload: subscriptionChanged(), topic: "payment-events")
-        #expect(b.host.handle(Event(topic: "subscription-events", value: envelope(id: "e-1", type: "subscription.changed", at: time(0),
+        #expect(b.host.handle(Event(topic: "subscription-events", value: envelopeJSON(id: "e-1", type: "subscription.changed", at: time(0),
                                                                                 subject: user, payload: subscriptionChanged()),
                                     name: name, id: "e-1", consumerGroup: UserPlugin.paymentGroup)) == .ok)
         #expect(a.host.produced == b.host.produced)
@@ -222,9 +222,9 @@ import User
         for i in 0..<3 { f.send("payment.subscription-renewal-failed", id: "f-\(i)", at: time(i * 10), payload: renewalFailed()) }
         f.clearProduced()
         #expect(f.send(name, id: "e-1", at: time(100), payload: subscriptionChanged(from: "pro", to: "pro")) == .ok)
-        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == Timestamp(100).written)
+        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == TestTime(100).written)
         #expect(f.produced.count == 3)
-        expectUserEvent(f.produced[2], source: "e-1", index: 2, at: Timestamp(100), type: "user.settings.changed", payload: [
+        expectUserEvent(f.produced[2], source: "e-1", index: 2, at: TestTime(100), type: "user.settings.changed", payload: [
             "userId": user, "reason": name,
             "settings": ["paymentFailed": "false", "serviceRestricted": "false", "consecutivePaymentFailures": "0"],
         ])
@@ -232,12 +232,12 @@ import User
         f.clearProduced()
         f.send(name, id: "e-2", at: time(200), payload: subscriptionChanged(from: "pro", to: "premium"))
         #expect(f.produced.map(\.eventType) == ["notification.requested", "notification.requested", "user.profile.updated"])
-        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == Timestamp(100).written)
+        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == TestTime(100).written)
         f.send("payment.subscription-renewal-failed", id: "f-9", at: time(300), payload: renewalFailed())
         f.clearProduced()
         f.send(name, id: "e-3", at: time(400), payload: subscriptionChanged(from: "premium", to: "premium"))
         #expect(f.produced.last?.eventType == "user.settings.changed")
-        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == Timestamp(400).written)
+        #expect(f.doc("subscription/u-1")?["paymentStateClearedAt"] as? String == TestTime(400).written)
     }
 }
 
@@ -251,18 +251,18 @@ import User
         #expect(billing["ticketBalanceLow"] as? Bool == true)
         #expect(billing["ticketBalance"] as? Int == 2)
         #expect(billing["ticketThreshold"] as? Int == 5)
-        #expect(billing["ticketBalanceLowAt"] as? String == Timestamp(0).written)
+        #expect(billing["ticketBalanceLowAt"] as? String == TestTime(0).written)
         #expect(billing["lowBalanceWarnings"] as? Int == 1)
-        #expect(billing["autoChargeGuideSentAt"] as? String == Timestamp(0).written)
+        #expect(billing["autoChargeGuideSentAt"] as? String == TestTime(0).written)
         #expect(billing["paymentFailed"] as? Bool == false)
         #expect(f.produced.count == 4)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "billing.ticket-balance-low",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "billing.ticket-balance-low",
                            data: ["balance": "2", "threshold": "5", "plan": "basic"])
-        expectNotification(f.produced[1], source: "e-1", index: 1, at: Timestamp(0), template: "marketing.upgrade-suggestion",
+        expected.notification(f.produced[1], source: "e-1", index: 1, at: TestTime(0), template: "marketing.upgrade-suggestion",
                            data: ["currentPlan": "basic", "suggestedPlan": "pro"])
-        expectNotification(f.produced[2], source: "e-1", index: 2, at: Timestamp(0), template: "billing.auto-charge-guide",
+        expected.notification(f.produced[2], source: "e-1", index: 2, at: TestTime(0), template: "billing.auto-charge-guide",
                            data: ["balance": "2", "threshold": "5"])
-        expectUserEvent(f.produced[3], source: "e-1", index: 3, at: Timestamp(0), type: "user.settings.changed", payload: [
+        expectUserEvent(f.produced[3], source: "e-1", index: 3, at: TestTime(0), type: "user.settings.changed", payload: [
             "userId": user, "reason": name, "settings": ["ticketBalanceLow": "true", "ticketBalance": "2"],
         ])
     }
@@ -279,6 +279,6 @@ import User
         #expect(f.produced.map(\.template) == ["billing.ticket-balance-low", ""])
         let billing = try #require(f.doc("billing/u-1"))
         #expect(billing["lowBalanceWarnings"] as? Int == 3)
-        #expect(billing["autoChargeGuideSentAt"] as? String == Timestamp(0).written)
+        #expect(billing["autoChargeGuideSentAt"] as? String == TestTime(0).written)
     }
 }

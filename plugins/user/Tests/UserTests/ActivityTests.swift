@@ -20,14 +20,14 @@ let day = 86_400
         #expect(activity["totalDurationSeconds"] as? Int == 1200)
         #expect(activity["averageDurationSeconds"] as? Int == 1200)
         #expect(activity["lastMissionId"] as? String == "m-1")
-        #expect(activity["lastCompletedAt"] as? String == Timestamp(0).written)
+        #expect(activity["lastCompletedAt"] as? String == TestTime(0).written)
         #expect(activity["lastActiveDay"] as? String == "2025-03-01")
         #expect(activity["activeDays"] as? Int == 1)
         #expect(activity["currentStreak"] as? Int == 1)
         #expect(activity["longestStreak"] as? Int == 1)
         #expect(activity["recentMissionIds"] as? [String] == ["m-1"])
         #expect(f.produced.count == 1)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(0), template: "activity.mission-milestone",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(0), template: "activity.mission-milestone",
                            data: ["missionsCompleted": "1", "currentStreak": "1", "longestStreak": "1"])
     }
 
@@ -76,7 +76,7 @@ let day = 86_400
         #expect(activity["currentStreak"] as? Int == 2)
         #expect(activity["lastActiveDay"] as? String == "2025-03-02")
         #expect(activity["lastMissionId"] as? String == "m-2")
-        #expect(activity["lastCompletedAt"] as? String == Timestamp(nextKoreanDay).written)
+        #expect(activity["lastCompletedAt"] as? String == TestTime(nextKoreanDay).written)
     }
 
     @Test func aMissionIsCountedOnce() throws {
@@ -115,14 +115,14 @@ let day = 86_400
         #expect(record["averageScore"] as? Int == 100)
         let unlocked = try #require(record["unlocked"] as? [[String: Any]])
         #expect(unlocked.map { $0["id"] as? String } == ["first-pass", "perfect-score"])
-        #expect(unlocked[0]["unlockedAt"] as? String == Timestamp(100).written)
+        #expect(unlocked[0]["unlockedAt"] as? String == TestTime(100).written)
         #expect(unlocked[0]["evaluationId"] as? String == "eval-m-1")
         #expect(unlocked[0]["missionId"] as? String == "m-1")
         #expect(unlocked[0]["score"] as? Int == 100)
         #expect(f.produced.count == 2)
-        expectNotification(f.produced[0], source: "e-1", index: 0, at: Timestamp(100), template: "achievement.unlocked",
+        expected.notification(f.produced[0], source: "e-1", index: 0, at: TestTime(100), template: "achievement.unlocked",
                            data: ["achievements": "first-pass,perfect-score", "evaluationId": "eval-m-1", "missionId": "m-1", "score": "100"])
-        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: Timestamp(100), type: "user.profile.updated",
+        expectUserEvent(f.produced[1], source: "e-1", index: 1, at: TestTime(100), type: "user.profile.updated",
                         payload: ["userId": user, "plan": "pro", "changes": ["achievements.first-pass", "achievements.perfect-score"]])
     }
 

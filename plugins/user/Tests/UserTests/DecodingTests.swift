@@ -6,67 +6,41 @@ import User
 
 /// Malformed input is rejected with a precise message, leaving no state and producing nothing.
 @Suite struct DecodingTests {
-    func expectRejected(_ f: Fixture, _ outcome: Outcome, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(outcome == .reject(message), sourceLocation: sourceLocation)
-        #expect(f.host.state.isEmpty, sourceLocation: sourceLocation)
-        #expect(f.host.produced.isEmpty, sourceLocation: sourceLocation)
-    }
-
     @Test(arguments: handledEvents) func everyRequiredFieldIsRequired(_ name: String) throws {
-        for field in validPayload(name).keys.sorted() where !optionalFields.contains(field) {
-            let f = try Fixture()
-            var payload = validPayload(name)
-            payload.removeValue(forKey: field)
-            expectRejected(f, f.send(name, id: "e-1", payload: payload), "\(name): missing field 'payload.\(field)'")
-        }
+        try DecodingChecks.requiredFields(name, validPayload(name), optional: optionalFields) { try Fixture() }
     }
 
     @Test(arguments: handledEvents) func everyFieldMustHaveItsType(_ name: String) throws {
-        for (field, value) in validPayload(name).sorted(by: { $0.key < $1.key }) {
-            let f = try Fixture()
-            let (wrong, kind): (Any, String) = value is String ? (42, "a string") : value is Bool ? ("yes", "a boolean") : ("12", "an integer")
-            var payload = validPayload(name)
-            payload[field] = wrong
-            expectRejected(f, f.send(name, id: "e-1", payload: payload), "\(name): field 'payload.\(field)' must be \(kind)")
-        }
+        try DecodingChecks.fieldTypes(name, validPayload(name)) { try Fixture() }
     }
 
     @Test(arguments: handledEvents) func everyHandlerNeedsAnRFC3339Timestamp(_ name: String) throws {
         let f = try Fixture()
-        expectRejected(f, f.send(name, id: "e-1", at: "01/03/2025", payload: validPayload(name)),
+        f.expectRejected(f.send(name, id: "e-1", at: "01/03/2025", payload: validPayload(name)),
                        "\(name): field 'occurredAt' must be an RFC 3339 timestamp, got '01/03/2025'")
     }
 
     @Test(arguments: handledEvents) func everyHandlerChecksTheSubjectAndUserId(_ name: String) throws {
-        var f = try Fixture()
-        expectRejected(f, f.send(name, id: "e-1", subject: "u-2", payload: validPayload(name)),
-                       "\(name): envelope subject 'u-2' does not match payload.userId 'u-1'")
-        f = try Fixture()
-        var payload = validPayload(name)
-        payload["userId"] = ""
-        expectRejected(f, f.send(name, id: "e-1", subject: nil, payload: payload), "\(name): field 'payload.userId' must not be empty")
-        f = try Fixture()
-        payload["userId"] = "../u"
-        expectRejected(f, f.send(name, id: "e-1", subject: nil, payload: payload), "\(name): field 'payload.userId' must not contain '/', got '../u'")
+        try DecodingChecks.subjectAndUserId(name, validPayload(name), unsafeUserId: "../u") { try Fixture() }
     }
 
     @Test func nullIsNotAValue() throws {
         let f = try Fixture()
         var payload = evaluationCompleted()
         payload["score"] = NSNull()
-        expectRejected(f, f.send("evaluation.completed", id: "e-1", payload: payload),
+        f.expectRejected(f.send("evaluation.completed", id: "e-1", payload: payload),
                        "evaluation.completed: field 'payload.score' must be an integer, not null")
         // Foundation reports a null Bool as a type mismatch.
         let g = try Fixture()
         payload = evaluationCompleted()
         payload["passed"] = NSNull()
-        expectRejected(g, g.send("evaluation.completed", id: "e-1", payload: payload),
+        g.expectRejected(g.send("evaluation.completed", id: "e-1", payload: payload),
                        "evaluation.completed: field 'payload.passed' must be a boolean")
     }
 
     @Test func optionalFieldsMustStillHaveTheirType() throws {
         let f = try Fixture()
-        expectRejected(f, f.send("payment.subscription-changed", id: "e-1", payload: subscriptionChanged().merging(["refundAmount": true]) { $1 }),
+        f.expectRejected(f.send("payment.subscription-changed", id: "e-1", payload: subscriptionChanged().merging(["refundAmount": true]) { $1 }),
                        "payment.subscription-changed: field 'payload.refundAmount' must be an integer")
     }
 
@@ -86,25 +60,25 @@ import User
         ]
         for (name, payload, message) in cases {
             let f = try Fixture()
-            expectRejected(f, f.send(name, id: "e-1", payload: payload), "\(name): \(message)")
+            f.expectRejected(f.send(name, id: "e-1", payload: payload), "\(name): \(message)")
         }
     }
 
     @Test func envelopeProblems() throws {
         let name = "mission.completed"
         var f = try Fixture()
-        expectRejected(f, f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"","eventType":"x","occurredAt":"2025-03-01T09:00:00Z","payload":{}}"#.utf8)),
+        f.expectRejected(f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"","eventType":"x","occurredAt":"2025-03-01T09:00:00Z","payload":{}}"#.utf8)),
                        "\(name): field 'eventId' must not be empty")
         f = try Fixture()
-        expectRejected(f, f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"e-1","eventType":"x","occurredAt":1740819600,"payload":{}}"#.utf8)),
+        f.expectRejected(f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"e-1","eventType":"x","occurredAt":1740819600,"payload":{}}"#.utf8)),
                        "\(name): field 'occurredAt' must be a string")
         f = try Fixture()
-        expectRejected(f, f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"e-1","occurredAt":"2025-03-01T09:00:00Z","payload":{}}"#.utf8)),
+        f.expectRejected(f.sendRaw(name, id: "e-1", value: Array(#"{"eventId":"e-1","occurredAt":"2025-03-01T09:00:00Z","payload":{}}"#.utf8)),
                        "\(name): missing field 'eventType'")
         f = try Fixture()
-        expectRejected(f, f.sendRaw(name, id: "e-1", value: Array("{".utf8)), "\(name): value is not valid JSON")
+        f.expectRejected(f.sendRaw(name, id: "e-1", value: Array("{".utf8)), "\(name): value is not valid JSON")
         f = try Fixture()
-        expectRejected(f, f.sendRaw(name, id: "e-1", value: []), "\(name): the event has no value")
+        f.expectRejected(f.sendRaw(name, id: "e-1", value: []), "\(name): the event has no value")
     }
 
     @Test func cloudEventsBinaryRecordsAreAccepted() throws {
@@ -117,7 +91,7 @@ import User
         #expect(f.produced.first?.eventId == followUpID("ce-1", 0))
 
         let g = try Fixture()
-        expectRejected(g, g.sendRaw("mission.completed", id: "ce-1", value: value, headers: headers.filter { $0.name != "ce_id" }),
+        g.expectRejected(g.sendRaw("mission.completed", id: "ce-1", value: value, headers: headers.filter { $0.name != "ce_id" }),
                        "mission.completed: CloudEvents record without ce_id")
     }
 }
@@ -126,15 +100,8 @@ import User
     @Test func registersAsATransactionalPluginWithTheReadmeGroups() throws {
         let host = TestHost()
         try host.load(devtripEventdPluginV1())
-        let d = host.descriptor
-        #expect(String(cString: d.name) == "user")
-        #expect(String(cString: d.version) == UserPlugin.version)
-        #expect(d.flags & 0x2 != 0)  // DTE_PLUGIN_TRANSACTIONAL
-        #expect(d.flags & 0x1 == 0)  // no shared claims
-        let claims = (0..<d.subscription_count).map {
-            "\(String(cString: d.subscriptions[$0].event_name)) \(String(cString: d.subscriptions[$0].consumer_group))"
-        }
-        #expect(claims == [
+        host.expectDescriptor(name: "user", version: UserPlugin.version)
+        #expect(host.claims(separator: " ") == [
             "user.registered user-service-auth-group",
             "payment.subscription-renewal-failed user-service-payment-group",
             "payment.subscription-changed user-service-payment-group",

@@ -3,10 +3,15 @@
 // Replace it with your handlers.
 import EventdPluginSDK
 
-public final class MyPlugin: EventPlugin {
+public final class MyPlugin: HandlerTablePlugin {
     public static let name = "my-plugin"          // [a-z0-9._-]+, unique per daemon
     public static let version = "1.0.0"
-    public static let subscriptions = [Subscription("mission.started", group: "my-plugin-group")]
+    /// One line per handled (event, consumer group): the SDK derives the
+    /// plugin's subscriptions and its dispatch from this table. A new handler
+    /// is one method plus one line here.
+    public static let handlers: [Handler<MyPlugin>] = [
+        Handler("mission.started", group: "my-plugin-group") { plugin, event in plugin.missionStarted(event) },
+    ]
 
     let host: PluginHost
     let outputTopic: String
@@ -17,7 +22,7 @@ public final class MyPlugin: EventPlugin {
         outputTopic = try settings.string("output_topic") ?? "my-plugin-events"
     }
 
-    public func handle(_ event: Event) -> Outcome {
+    func missionStarted(_ event: Event) -> Outcome {
         // State lives in the host's store: it survives restarts and reloads.
         let key = "started/" + String(decoding: event.key ?? [], as: UTF8.self)
         do {

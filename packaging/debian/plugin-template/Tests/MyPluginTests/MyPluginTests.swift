@@ -15,4 +15,12 @@ import Testing
         #expect(host.produced.map(\.topic) == ["firsts"])
         #expect(host.stateString("started/user-1") == "2")
     }
+
+    @Test func claimsWhatItsHandlerTableNames() throws {
+        let host = TestHost()
+        try host.load(devtripEventdPluginV1())
+        #expect(host.claims() == ["mission.started@my-plugin-group"])
+        #expect(host.handle(Event(topic: "t", value: nil, name: "mission.paused", id: "e-2", consumerGroup: "g"))
+                == .reject("my-plugin does not handle event 'mission.paused'"))
+    }
 }

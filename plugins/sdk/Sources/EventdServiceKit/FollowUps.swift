@@ -1,0 +1,78 @@
+// Follow-up events of one source event: JSON envelopes keyed by the user, with
+// deterministic ids, so a handler run again for the same event produces the
+// same ids (dropped downstream as duplicates).
+import EventdCatalog
+import EventdPluginSDK
+import Foundation
+
+/// Produces one source event's follow-ups with ids `followUpID(0)`,
+/// `followUpID(1)`, ... in production order (auth, user).
+public final class FollowUps {
+    public let host: PluginHost
+    public let event: Event
+    public let plugin: String
+    public let source: String
+    public let subject: String
+    public let occurredAt: Date
+    public private(set) var count = 0
+
+    public init<P>(_ incoming: Incoming<P>, host: PluginHost, plugin: String, source: String) {
+        event = incoming.event
+        self.host = host
+        self.plugin = plugin
+        self.source = source
+        subject = incoming.userId
+        occurredAt = incoming.at
+    }
+
+    public func produce<P: Encodable>(topic: String, type: String, payload: P) throws {
+        let outgoing = OutgoingEvent(id: event.followUpID(count, plugin: plugin), type: type, occurredAt: occurredAt,
+                                     source: source, subject: subject, payload: payload)
+        count += 1
+        try host.produce(topic: topic, key: Array(subject.utf8), value: try outgoing.encoded())
+    }
+
+    /// Requests an email to the event's user (`notification.requested` on `topic`).
+    public func notify(topic: String, _ template: String, _ data: [String: String]) throws {
+        try produce(topic: topic, type: "notification.requested",
+                    payload: NotificationRequested(userId: subject, template: template, data: data))
+    }
+}
+
+/// Publishes one source event's follow-ups, each kind at a fixed index, so
+/// its id is the same whichever other follow-ups the event produced, and the
+/// same again on redelivery (mission, payment).
+public struct FollowUpPublisher {
+    public let host: PluginHost
+    public let plugin: String
+    public let source: String
+    public let notificationTopic: String
+
+    public init(host: PluginHost, plugin: String, source: String, notificationTopic: String) {
+        self.host = host
+        self.plugin = plugin
+        self.source = source
+        self.notificationTopic = notificationTopic
+    }
+
+    /// - Throws: `.retry` when the host could not queue the event.
+    public func publish<Source: UserPayload, Payload: Encodable>(
+        _ payload: Payload, type: String, topic: String, index: Int, after source: Incoming<Source>
+    ) throws(HandlingFailure) {
+        let envelope = OutgoingEvent(id: source.event.followUpID(index, plugin: plugin), type: type,
+                                     occurredAt: source.at, source: self.source,
+                                     subject: source.userId, payload: payload)
+        do {
+            try host.produce(topic: topic, key: Array(source.userId.utf8), value: try envelope.encoded())
+        } catch {
+            throw .retry("producing \(type) on \(topic) failed: \(error)")
+        }
+    }
+
+    /// Requests an email to the source event's user.
+    public func notify<Source: UserPayload>(_ template: String, _ data: [String: String], index: Int,
+                                            after source: Incoming<Source>) throws(HandlingFailure) {
+        try publish(NotificationRequested(userId: source.userId, template: template, data: data),
+                    type: "notification.requested", topic: notificationTopic, index: index, after: source)
+    }
+}

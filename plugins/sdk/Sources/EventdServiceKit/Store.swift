@@ -1,0 +1,108 @@
+// JSON documents in the host's key-value store, in the two error styles the
+// service plugins use: `Store` throws (auth, user), `StateDocuments` throws a
+// `HandlingFailure` with its own wording (mission, payment, ai-evaluation).
+import EventdCatalog
+import EventdPluginSDK
+import Foundation
+
+/// A stored document that no longer decodes: permanent, so a reject.
+public struct StateError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+/// The plugin's key-value store holding JSON documents.
+public struct Store {
+    public let host: PluginHost
+
+    public init(host: PluginHost) { self.host = host }
+
+    /// Sorted keys, unescaped slashes, dates as RFC 3339 with milliseconds.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.string(date))
+        }
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.date(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp: '\(text)'")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// The document at `key`, `nil` when absent.
+    /// - Throws: `HostError` (transient) or `StateError` when it does not decode.
+    public func load<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
+        guard let bytes = try host.state(key) else { return nil }
+        do {
+            return try Self.decoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw StateError(description: "stored document '\(key)' does not decode as \(T.self): \(error)")
+        }
+    }
+
+    public func save<T: Encodable>(_ key: String, _ value: T) throws {
+        try host.setState(key, Array(try Self.encoder().encode(value)))
+    }
+
+    public func delete(_ key: String) throws { try host.deleteState(key) }
+}
+
+/// Reads and writes `Codable` documents through the host, failing with a
+/// `HandlingFailure`.
+public struct StateDocuments {
+    public let host: PluginHost
+
+    public init(host: PluginHost) { self.host = host }
+
+    /// - Throws: `.retry` when the host fails, `.reject` when the stored document is corrupt
+    ///   (retrying could not fix it; the dead-lettered event can be replayed once it is repaired).
+    public func load<Document: Decodable>(_ type: Document.Type, _ key: String) throws(HandlingFailure) -> Document? {
+        let bytes: [UInt8]?
+        do {
+            bytes = try host.state(key)
+        } catch {
+            throw .retry("reading state '\(key)' failed: \(error)")
+        }
+        guard let bytes else { return nil }
+        do {
+            return try Store.decoder().decode(Document.self, from: Data(bytes))
+        } catch {
+            throw .reject("state '\(key)' is not a valid \(Document.self) document: \(error)")
+        }
+    }
+
+    /// Writes `document` as JSON with sorted keys.
+    public func save<Document: Encodable>(_ document: Document, _ key: String) throws(HandlingFailure) {
+        do {
+            try host.setState(key, Array(try Store.encoder().encode(document)))
+        } catch {
+            throw .retry("writing state '\(key)' failed: \(error)")
+        }
+    }
+}
+
+/// One failed subscription renewal, as the auth and user plugins keep it in
+/// their documents.
+public struct PaymentFailure: Codable, Equatable, Sendable {
+    public var at: Date
+    public var subscriptionId: String
+    public var plan: Plan
+    public var amount: Int
+    public var reason: String
+
+    public init(at: Date, subscriptionId: String, plan: Plan, amount: Int, reason: String) {
+        (self.at, self.subscriptionId, self.plan, self.amount, self.reason) = (at, subscriptionId, plan, amount, reason)
+    }
+}
