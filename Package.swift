@@ -23,10 +23,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Kafka wrapper: librdkafka handles, configuration, the embedded mock cluster.
-        .target(name: "EventdKafka", dependencies: ["CRDKafka"]),
+        .target(name: "EventdKafka", dependencies: ["CRDKafka"], exclude: ["Testing"]),
         // Fault injection on the embedded cluster (brokers down, leaders moved, failing
         // requests): for tests only, the executables do not link it.
-        .target(name: "EventdKafkaTesting", dependencies: ["EventdKafka", "CRDKafka"]),
+        .target(name: "EventdKafkaTesting", dependencies: ["EventdKafka", "CRDKafka"], path: "Sources/EventdKafka/Testing"),
         // Routing: event catalog, aliases, topic bindings, envelope scanning.
         .target(name: "EventdRouting"),
         // Plugin stores: the protocol delivery talks to, and its SQLite implementation.
