@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Named once, used by most targets.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+/// The plugin ABI header, from the SDK package, so host and plugins share one copy.
+let pluginABI: Target.Dependency = .product(name: "CEventdPlugin", package: "sdk")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
 let package = Package(
     name: "devtrip-eventd",
     products: [
@@ -32,65 +38,38 @@ let package = Package(
         // Plugin stores: the protocol delivery talks to, and its SQLite implementation.
         .target(name: "EventdStore", dependencies: ["CSQLite"]),
         // Plugin host: ABI checks, loader, registry, host function table.
-        .target(name: "EventdPluginHost", dependencies: [
-            "EventdStore", "EventdRouting",
-            .product(name: "CEventdPlugin", package: "sdk"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "EventdPluginHost", dependencies: ["EventdStore", "EventdRouting", pluginABI, logging]),
         // Configuration: TOML files, validation with file and line.
-        .target(name: "EventdConfig", dependencies: [
-            "EventdRouting", "TOMLKit",
-        ]),
+        .target(name: "EventdConfig", dependencies: ["EventdRouting", "TOMLKit"]),
         // Control plane: wire format and command table shared by the server and the CLI.
         .target(name: "CEventdSocket"),
-        .target(name: "EventdControl", dependencies: ["CEventdSocket", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "EventdControl", dependencies: ["CEventdSocket", logging]),
         // Delivery: consume loops, dispatch, handler invocation, retries and delay tiers,
         // dead letters, follow-ups and the outbox relay.
         .target(name: "EventdDelivery", dependencies: [
             "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore", "EventdConfig",
-            .product(name: "CEventdPlugin", package: "sdk"),
-            .product(name: "Logging", package: "swift-log"),
+            pluginABI, logging,
         ]),
         // Daemon wiring: configuration to running groups, control handlers, systemd, metrics.
         .target(name: "EventdDaemon", dependencies: [
             "EventdDelivery", "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore", "EventdConfig", "EventdControl", "CSystemd",
-            .product(name: "CEventdPlugin", package: "sdk"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
+            pluginABI, logging, .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .executableTarget(name: "devtrip-eventd", dependencies: [
-            "EventdDaemon", "EventdConfig", "EventdControl",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "devtrip-eventctl", dependencies: [
-            "EventdConfig", "EventdControl",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(name: "devtrip-eventd", dependencies: ["EventdDaemon", "EventdConfig", "EventdControl", argumentParser, logging]),
+        .executableTarget(name: "devtrip-eventctl", dependencies: ["EventdConfig", "EventdControl", argumentParser]),
 
         .testTarget(name: "EventdKafkaTests", dependencies: ["EventdKafka", "EventdKafkaTesting"]),
         .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),
         .testTarget(name: "EventdConfigTests", dependencies: ["EventdConfig", "EventdRouting"]),
         .testTarget(name: "EventdStoreTests", dependencies: ["EventdStore"]),
-        .testTarget(name: "EventdPluginHostTests", dependencies: [
-            "EventdPluginHost", "EventdRouting",
-            .product(name: "CEventdPlugin", package: "sdk"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(name: "EventdPluginHostTests", dependencies: ["EventdPluginHost", "EventdRouting", pluginABI, logging]),
         .testTarget(name: "EventdDeliveryTests", dependencies: [
-            "EventdDelivery", "EventdConfig", "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore",
-            .product(name: "Logging", package: "swift-log"),
+            "EventdDelivery", "EventdConfig", "EventdKafka", "EventdRouting", "EventdPluginHost", "EventdStore", logging,
         ]),
         .testTarget(name: "EventdDaemonTests", dependencies: [
-            "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka", "EventdKafkaTesting",
-            .product(name: "Logging", package: "swift-log"),
+            "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka", "EventdKafkaTesting", logging,
         ]),
-        .testTarget(name: "EventdControlTests", dependencies: [
-            "EventdControl", "devtrip-eventctl",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(name: "EventdControlTests", dependencies: ["EventdControl", "devtrip-eventctl", argumentParser, logging]),
         .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,16 +22,5 @@ PKGS=(
 # The system test reads JSON answers with python3 (any python3 on PATH will do).
 command -v python3 >/dev/null || PKGS+=(python3)
 
-missing=()
-for p in "${PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-else
-    log "Debian packages already installed"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/debs.sh"
+ensure_debs "${PKGS[@]}"

@@ -26,19 +26,8 @@ if ! py_venv_ok "$PYTHON"; then
     PYTHON=/usr/bin/python3
 fi
 
-missing=()
-for p in "${PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-else
-    log "Debian packages already installed"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/debs.sh"
+ensure_debs "${PKGS[@]}"
 
 # --- 2. noida-db venv ---------------------------------------------------------
 installed_version() {

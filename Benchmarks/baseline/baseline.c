@@ -63,6 +63,19 @@ static int set_conf(rd_kafka_conf_t *conf, const char *k, const char *v) {
     return 0;
 }
 
+/* Sets "key=value" properties given with `option`; non-zero on a malformed or refused one. */
+static int set_pairs(rd_kafka_conf_t *conf, const char **pairs, int count, const char *option) {
+    for (int i = 0; i < count; i++) {
+        char kv[512];
+        snprintf(kv, sizeof kv, "%s", pairs[i]);
+        char *eq = strchr(kv, '=');
+        if (!eq) { fprintf(stderr, "baseline: %s needs key=value\n", option); return 2; }
+        *eq = 0;
+        if (set_conf(conf, kv, eq + 1)) return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *brokers = NULL, *topic = "mission-events", *out_topic = "echo-events", *mode = "scan";
     const char *group = NULL, *progress_path = NULL, *expect_type = "mission.started";
@@ -111,14 +124,7 @@ int main(int argc, char **argv) {
         set_conf(conf, "queued.min.messages", "1000000") || set_conf(conf, "queued.max.messages.kbytes", "2097151"))
         return 2;
     /* --set key=value: extra consumer properties (the benchmark passes the same to the daemon). */
-    for (int i = 0; i < extra_count; i++) {
-        char kv[512];
-        snprintf(kv, sizeof kv, "%s", extra[i]);
-        char *eq = strchr(kv, '=');
-        if (!eq) { fprintf(stderr, "baseline: --set needs key=value\n"); return 2; }
-        *eq = 0;
-        if (set_conf(conf, kv, eq + 1)) return 2;
-    }
+    if (set_pairs(conf, extra, extra_count, "--set")) return 2;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!rk) { fprintf(stderr, "baseline: %s\n", errstr); return 1; }
@@ -131,14 +137,7 @@ int main(int argc, char **argv) {
         if (set_conf(pconf, "bootstrap.servers", brokers) || set_conf(pconf, "enable.idempotence", "true") ||
             set_conf(pconf, "acks", "all") || set_conf(pconf, "linger.ms", "5") || set_conf(pconf, "compression.type", "none"))
             return 2;
-        for (int i = 0; i < pextra_count; i++) { /* --pset key=value: producer properties */
-            char kv[512];
-            snprintf(kv, sizeof kv, "%s", pextra[i]);
-            char *eq = strchr(kv, '=');
-            if (!eq) { fprintf(stderr, "baseline: --pset needs key=value\n"); return 2; }
-            *eq = 0;
-            if (set_conf(pconf, kv, eq + 1)) return 2;
-        }
+        if (set_pairs(pconf, pextra, pextra_count, "--pset")) return 2; /* producer properties */
         rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
         prk = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof errstr);
         if (!prk) { fprintf(stderr, "baseline: %s\n", errstr); return 1; }

@@ -51,6 +51,15 @@ func pluginError(_ text: String, file: String = "/cfg/plugins.d/p.toml", catalog
     }
 }
 
+/// Asserts that there is an error, in `file` at `line` where given, whose reason names each of `mentions`.
+func expectError(_ error: ConfigError?, file: String? = nil, line: Int? = nil, mentions: String...,
+                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let e = try #require(error, sourceLocation: sourceLocation)
+    if let file { #expect(e.file == file, sourceLocation: sourceLocation) }
+    if let line { #expect(e.line == line, sourceLocation: sourceLocation) }
+    for mention in mentions { #expect(e.reason.contains(mention), "\(e.reason)", sourceLocation: sourceLocation) }
+}
+
 func loadError(_ path: String, overrides: ConfigurationOverrides = .init()) -> ConfigError? {
     do {
         _ = try ConfigurationLoader.load(path: path, overrides: overrides)
@@ -326,18 +335,14 @@ func section(_ name: String, of text: String) -> [String] {
     }
 
     @Test func unknownKeyInKafkaReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [daemon]
             log_level = "info"
 
             [kafka]
             brokers = "embedded"
             batchsize = 10
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 6)
-        #expect(e.reason.contains("kafka.batchsize"))
-        #expect(e.reason.contains("unknown key"))
+            """), file: Self.file, line: 6, mentions: "kafka.batchsize", "unknown key")
     }
 
     /// KNOWN BUG (Sources/EventdConfig/ConfigError.swift, LineLocator.key): an unknown
@@ -372,61 +377,46 @@ func section(_ name: String, of text: String) -> [String] {
     }
 
     @Test func wrongTypeReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [kafka]
             brokers = "embedded"
             batch_size = "x"
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 3)
-        #expect(e.reason.contains("kafka.batch_size"))
-        #expect(e.reason.contains("integer"))
+            """), file: Self.file, line: 3, mentions: "kafka.batch_size", "integer")
     }
 
     /// `brokers` exists in [embedded] and [kafka]: the line must be the one in the failing table.
     @Test func wrongTypeIsLocatedInItsOwnTableNotAnEarlierOne() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [embedded]
             brokers = 1
 
             [kafka]
             # brokers = 3
             brokers = 3
-            """))
-        #expect(e.line == 6)
-        #expect(e.reason.contains("kafka.brokers"))
-        #expect(e.reason.contains("string"))
+            """), line: 6, mentions: "kafka.brokers", "string")
 
-        let e2 = try #require(daemonError("""
+        try expectError(daemonError("""
             [kafka]
             brokers = "embedded"
 
             [embedded]
             partitions = 6
             brokers = "two"
-            """))
-        #expect(e2.line == 6)
-        #expect(e2.reason.contains("embedded.brokers"))
+            """), line: 6, mentions: "embedded.brokers")
     }
 
     @Test func outOfRangeIntegerReportsItsLineAndRange() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [kafka]
             batch_size = 1000
             poll_timeout_ms = 60001
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 3)
-        #expect(e.reason.contains("kafka.poll_timeout_ms"))
-        #expect(e.reason.contains("between 1 and 60000"))
+            """), file: Self.file, line: 3, mentions: "kafka.poll_timeout_ms", "between 1 and 60000")
 
-        let e2 = try #require(daemonError("""
+        try expectError(daemonError("""
             [delivery]
 
             attempts = 0
-            """))
-        #expect(e2.line == 3)
-        #expect(e2.reason.contains("delivery.attempts"))
+            """), line: 3, mentions: "delivery.attempts")
     }
 
     @Test func retryPoliciesResolveDeliveryThenPluginThenHandler() throws {
@@ -463,18 +453,16 @@ func section(_ name: String, of text: String) -> [String] {
             tiers = ["10s", "10 minutes"]
             """))
         #expect(tier.line == 2 && tier.reason.contains("delivery.tiers") && tier.reason.contains("10 minutes"))
-        let twice = try #require(daemonError("[delivery]\ntiers = [\"1s\", \"1s\"]\n"))
-        #expect(twice.reason.contains("listed twice"))
+        try expectError(daemonError("[delivery]\ntiers = [\"1s\", \"1s\"]\n"), mentions: "listed twice")
         let unknownKey = try #require(pluginError("""
             [retry]
             tries = 3
             """))
         #expect(unknownKey.line == 2 && unknownKey.reason.contains("retry.tries"))
-        let unknownEvent = try #require(pluginError("""
+        try expectError(pluginError("""
             [retry.handlers."no.such"]
             attempts = 2
-            """))
-        #expect(unknownEvent.reason.contains("no.such") && unknownEvent.reason.contains("not an event of the catalog"))
+            """), mentions: "no.such", "not an event of the catalog")
         let badValue = try #require(pluginError("""
             [retry.handlers."mission.started"]
             keep_key_order = "yes"
@@ -483,66 +471,50 @@ func section(_ name: String, of text: String) -> [String] {
     }
 
     @Test func badLogLevelReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [daemon]
             state_dir = "/var/lib/x"
             log_level = "verbose"
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 3)
-        #expect(e.reason.contains("daemon.log_level"))
-        #expect(e.reason.contains("warning"))
+            """), file: Self.file, line: 3, mentions: "daemon.log_level", "warning")
     }
 
     @Test func eventWithoutTopicsReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [events."user.login"]
             topics = ["auth-events"]
 
             [events."user.logout"]
             aliases = []
             topics = []
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 6)
-        #expect(e.reason.contains("topics"))
-        #expect(e.reason.contains("user.logout"))
+            """), file: Self.file, line: 6, mentions: "topics", "user.logout")
 
         // No topics key at all: the event's header.
-        let e2 = try #require(daemonError("""
+        try expectError(daemonError("""
             [events."user.login"]
             topics = ["auth-events"]
 
             [events."user.logout"]
             aliases = []
-            """))
-        #expect(e2.line == 4)
-        #expect(e2.reason.contains("user.logout"))
+            """), line: 4, mentions: "user.logout")
     }
 
     @Test func invalidTopicNameReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [events."user.login"]
             topics = ["auth-events"]
 
             [events."user.logout"]
             aliases = []
             topics = ["auth-events", "auth events"]
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 6)
-        #expect(e.reason.contains("'auth events'"))
-        #expect(e.reason.contains("events.user.logout.topics"))
+            """), file: Self.file, line: 6, mentions: "'auth events'", "events.user.logout.topics")
     }
 
     @Test func unknownKeyInAnEventReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [events."user.login"]
             topics = ["auth-events"]
             alias = ["login"]
-            """))
-        #expect(e.line == 3)
-        #expect(e.reason.contains("alias"))
+            """), line: 3, mentions: "alias")
     }
 
     /// KNOWN BUG (Sources/EventdConfig/ConfigurationLoader.swift, parseDaemon):
@@ -570,79 +542,61 @@ func section(_ name: String, of text: String) -> [String] {
     }
 
     @Test func reservedConsumerPropertyReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [kafka]
             brokers = "embedded"
 
             [kafka.consumer]
             "auto.offset.reset" = "earliest"
             "group.id" = "mine"
-            """))
-        #expect(e.file == Self.file)
-        #expect(e.line == 6)
-        #expect(e.reason.contains("kafka.consumer.group.id"))
-        #expect(e.reason.contains("set by the daemon"))
+            """), file: Self.file, line: 6, mentions: "kafka.consumer.group.id", "set by the daemon")
     }
 
     @Test func nonScalarLibrdkafkaPropertyReportsItsLine() throws {
-        let e = try #require(daemonError("""
+        try expectError(daemonError("""
             [kafka.producer]
             "linger.ms" = "5"
             "compression.type" = ["lz4"]
-            """))
-        #expect(e.line == 3)
-        #expect(e.reason.contains("kafka.producer.compression.type"))
+            """), line: 3, mentions: "kafka.producer.compression.type")
     }
 
     @Test func pluginUnknownEventReportsItsLine() throws {
         let file = "/cfg/plugins.d/p.toml"
-        let e = try #require(pluginError("""
+        try expectError(pluginError("""
             [plugin]
             enabled = true
 
             [events]
             "mission.completed" = ["mission-events"]
             "mission.exploded" = ["mission-events"]
-            """, file: file))
-        #expect(e.file == file)
-        #expect(e.line == 6)
-        #expect(e.reason.contains("mission.exploded"))
-        #expect(e.reason.contains("not an event of the catalog"))
+            """, file: file), file: file, line: 6, mentions: "mission.exploded", "not an event of the catalog")
     }
 
     @Test func pluginSettingsNotATableReportsItsLine() throws {
         let file = "/cfg/plugins.d/p.toml"
-        let e = try #require(pluginError("""
+        try expectError(pluginError("""
             # settings must be a table
             settings = "output_topic=echo-events"
 
             [plugin]
             enabled = true
-            """, file: file))
-        #expect(e.file == file)
-        #expect(e.line == 2)
-        #expect(e.reason.contains("settings"))
-        #expect(e.reason.contains("must be a table"))
+            """, file: file), file: file, line: 2, mentions: "settings", "must be a table")
     }
 
     @Test func pluginWrongTypesReportTheirLines() throws {
-        let e = try #require(pluginError("""
+        try expectError(pluginError("""
             [plugin]
             topics = []
             enabled = "yes"
-            """))
-        #expect(e.line == 3)
-        #expect(e.reason.contains("plugin.enabled"))
+            """), line: 3, mentions: "plugin.enabled")
 
-        let e2 = try #require(pluginError("""
+        try expectError(pluginError("""
             [plugin]
             enabled = true
 
             [groups]
             "echo-group" = ""
-            """))
-        #expect(e2.line == 5)
-        #expect(e2.reason.contains("groups.echo-group"))
+            """), line: 5, mentions: "groups.echo-group")
     }
 
     @Test func missingDaemonFileIsReportedWithItsPath() throws {
