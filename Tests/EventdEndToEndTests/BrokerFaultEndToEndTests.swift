@@ -56,22 +56,6 @@ final class FaultInjectingMock: @unchecked Sendable {
         }
     }
 
-    /// Produces `lines` in chunks of 250 from a thread. kcat gives up when every broker is down:
-    /// the chunk is sent again until it goes through (records sent twice carry the same ids).
-    func stream(_ lines: [(key: String, value: String)], to brokers: String, pause: TimeInterval) -> UncheckedFlag {
-        let produced = UncheckedFlag()
-        Thread {
-            for chunk in stride(from: 0, to: lines.count, by: 250) {
-                while (try? Kcat.produce(brokers, topic: "mission-events", lines: Array(lines[chunk..<min(chunk + 250, lines.count)]))) == nil {
-                    Thread.sleep(forTimeInterval: 0.5)
-                }
-                Thread.sleep(forTimeInterval: pause)
-            }
-            produced.set()
-        }.start()
-        return produced
-    }
-
     /// The `degraded` member of `status --json` (NSNull while the brokers are reachable).
     func degraded(_ daemon: DaemonUnderTest) throws -> [String: Any]? {
         let result = try Eventctl.run(["status", "--json"], socket: daemon.socket).json()["result"] as? [String: Any]
@@ -118,7 +102,7 @@ final class FaultInjectingMock: @unchecked Sendable {
         #expect(try degraded(daemon) == nil)
         #expect(try gauge() == 0)
 
-        let produced = stream(events(count, prefix: "down"), to: broker.bootstrap, pause: 0.3)
+        let produced = Kcat.stream(events(count, prefix: "down"), to: broker.bootstrap, pause: 0.3)
         try Harness.waitUntil("the stream to be under way", timeout: 30, poll: 0.1) { try GroupSnapshot(daemon).handled >= 500 }
         try broker.command("down 1")
         let downAt = Date()
@@ -173,7 +157,7 @@ final class FaultInjectingMock: @unchecked Sendable {
         defer { daemon.child.stop(SIGKILL) }
         try daemon.waitForAssignment(groups: 1)
 
-        let produced = stream(events(count, prefix: "err"), to: broker.bootstrap, pause: 0.2)
+        let produced = Kcat.stream(events(count, prefix: "err"), to: broker.bootstrap, pause: 0.2)
         try Harness.waitUntil("the stream to be under way", timeout: 30, poll: 0.1) { try GroupSnapshot(daemon).handled >= 300 }
         for command in [
             "errors Produce NOT_LEADER_FOR_PARTITION 4",   // the relay's (and kcat's) produce retries
@@ -222,7 +206,7 @@ final class FaultInjectingMock: @unchecked Sendable {
         defer { daemon.child.stop(SIGKILL) }
         try daemon.waitForAssignment(groups: 1)
 
-        let produced = stream(events(count, prefix: "restart"), to: bootstrap, pause: 0.2)
+        let produced = Kcat.stream(events(count, prefix: "restart"), to: bootstrap, pause: 0.2)
         try Harness.waitUntil("the stream to be under way", timeout: 30, poll: 0.1) { try GroupSnapshot(daemon).handled >= 300 }
         #expect(noida.stop(SIGTERM) == 0)
         Thread.sleep(forTimeInterval: 2)

@@ -71,15 +71,7 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
         let kills = Int(Harness.environment["EVENTD_SOAK_KILLS"] ?? "") ?? 5
         let (dir, broker, config, plugins) = try setUp("soak")
         let all = events(count, prefix: "soak")
-        let produced = UncheckedFlag()
-        let producer = Thread {
-            for chunk in stride(from: 0, to: all.count, by: 250) {
-                try? Kcat.produce(broker.bootstrap, topic: "mission-events", lines: Array(all[chunk..<min(chunk + 250, all.count)]))
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            produced.set()
-        }
-        producer.start()
+        let produced = Kcat.stream(all, to: broker.bootstrap, pause: 0.05)
 
         var daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir, run: 0)
         for kill in 1...kills {

@@ -4,10 +4,7 @@ import Testing
 
 @Suite(.serialized) struct EchoEndToEndTests {
     @Test func thousandEventsThroughTheEmbeddedClusterExactlyOnceInKeyOrder() throws {
-        let dir = try Harness.temporaryDirectory("embedded")
-        let config = try Harness.configuration(in: dir)
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo", "echo-c"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, _, _) = try DaemonUnderTest.embedded("embedded", plugins: ["echo", "echo-c"])
         defer { daemon.child.stop() }
 
         let events = EventStream.make(count: 1000, keys: 24, ceEvery: 5, prefix: "emb")
@@ -35,10 +32,7 @@ import Testing
     }
 
     @Test func badRecordsAreDeadLetteredWhileTheStreamFlowsOn() throws {
-        let dir = try Harness.temporaryDirectory("dlq")
-        let config = try Harness.configuration(in: dir, replacing: [("max_message_bytes = 1048576", "max_message_bytes = 2000")])
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, _, _) = try DaemonUnderTest.embedded("dlq", plugins: ["echo"], replacing: [("max_message_bytes = 1048576", "max_message_bytes = 2000")])
         defer { daemon.child.stop() }
         let b = daemon.bootstrap
         let good = EventStream.make(count: 6, keys: 1, ceEvery: 1000, prefix: "ok")

@@ -77,10 +77,7 @@ private struct BadRecord {
     ]
 
     @Test func everyKindOfBadRecordIsDeadLetteredOnceWhileTheStreamFlowsOn() throws {
-        let dir = try Harness.temporaryDirectory("reject")
-        let config = try Harness.configuration(in: dir, replacing: [("max_message_bytes = 1048576", "max_message_bytes = 2000")])
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, _, _) = try DaemonUnderTest.embedded("reject", plugins: ["echo"], replacing: [("max_message_bytes = 1048576", "max_message_bytes = 2000")])
         defer { daemon.child.stop() }
         let b = daemon.bootstrap
 
@@ -146,10 +143,7 @@ private struct BadRecord {
     }
 
     @Test func aSecondEventWithTheSameIDInABurstIsDeadLetteredAsDuplicate() throws {
-        let dir = try Harness.temporaryDirectory("reject-dup")
-        let config = try Harness.configuration(in: dir)
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, _, _) = try DaemonUnderTest.embedded("reject-dup", plugins: ["echo"])
         defer { daemon.child.stop() }
         let b = daemon.bootstrap
 
@@ -217,21 +211,11 @@ private struct BadRecord {
 
     /// Reads a whole topic with `kcat -J`, strings as bytes.
     static func consume(_ brokers: String, topic: String) throws -> [RawRecord] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Kcat.binary)
-        process.arguments = ["-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-J", "-X", "fetch.wait.max.ms=10"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("kcat -C -t \(topic) failed (\(process.terminationStatus)): \(String(decoding: message, as: UTF8.self))")
+        let run = try Captured(Kcat.binary, ["-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-J", "-X", "fetch.wait.max.ms=10"])
+        guard run.status == 0 else {
+            throw HarnessError("kcat -C -t \(topic) failed (\(run.status)): \(String(decoding: run.stderr, as: UTF8.self))")
         }
-        return try data.split(separator: 0x0A).map { line in
+        return try run.stdout.split(separator: 0x0A).map { line in
             var parser = ByteJSON(bytes: Array(line))
             guard case .object(let members) = try parser.value() else { throw HarnessError("kcat -J printed a non-object") }
             func member(_ name: String) -> ByteJSON.Value? { members.first { $0.0 == name }?.1 }

@@ -17,10 +17,7 @@ import Testing
     }
 
     @Test func tenThousandEventsThroughFiveReloadsExactlyOnce() throws {
-        let dir = try Harness.temporaryDirectory("reload")
-        let config = try Harness.configuration(in: dir, pluginFiles: ["counter": "[plugin]\nenabled = true\n"])
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo", "echo-c"], fixtures: ["counter"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, _, plugins) = try DaemonUnderTest.embedded("reload", plugins: ["echo", "echo-c"], fixtures: ["counter"], pluginFiles: ["counter": "[plugin]\nenabled = true\n"])
         defer { daemon.child.stop() }
         try daemon.waitForAssignment(groups: 3)
         let b = daemon.bootstrap
@@ -90,10 +87,7 @@ import Testing
     }
 
     @Test func brokenWrongABIAndFailingBuildsLeaveTheOldVersionServing() throws {
-        let dir = try Harness.temporaryDirectory("badreload")
-        let config = try Harness.configuration(in: dir)
-        let plugins = try Harness.pluginDirectory(in: dir, plugins: ["echo"])
-        let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir)
+        let (daemon, dir, plugins) = try DaemonUnderTest.embedded("badreload", plugins: ["echo"])
         defer { daemon.child.stop() }
         let b = daemon.bootstrap
         let target = "\(plugins)/libecho.so"
@@ -136,11 +130,4 @@ import Testing
         #expect((list?["plugins"] as? [[String: Any]])?.first?["version"] as? String == "1.0.2")
         #expect(((list?["refused"] as? [[String: Any]])?.count ?? 0) >= 1)
     }
-}
-
-final class UncheckedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }

@@ -5,29 +5,10 @@ import Foundation
 import Testing
 
 /// A record read with its timestamp (the daemon's produce time for follow-ups).
-struct TimedRecord {
-    var partition: Int
-    var offset: Int
-    var timestampMs: Int64
-    var key: String
-    var headers: [String: String]
-    var value: String
+typealias TimedRecord = ConsumedRecord
 
-    static func readAll(_ brokers: String, topic: String) throws -> [TimedRecord] {
-        let output = try Kcat.run(["-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                                   "-f", "%p\t%o\t%T\t%k\t%h\t%s\n"])
-        return output.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
-            guard parts.count == 6 else { return nil }
-            var headers: [String: String] = [:]
-            for pair in parts[4].split(separator: ",") {
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                if kv.count == 2 { headers[String(kv[0])] = String(kv[1]) }
-            }
-            return TimedRecord(partition: Int(parts[0]) ?? -1, offset: Int(parts[1]) ?? -1, timestampMs: Int64(parts[2]) ?? -1,
-                               key: String(parts[3]), headers: headers, value: String(parts[5]))
-        }
-    }
+extension ConsumedRecord {
+    static func readAll(_ brokers: String, topic: String) throws -> [ConsumedRecord] { try Kcat.consumeAll(brokers, topic: topic) }
 }
 
 /// Where the retry tests run: the standalone mock cluster or noida-db.

@@ -65,16 +65,8 @@ func storeRows(_ stateDir: String, plugin: String, table: String) throws -> Int 
         let all = (0..<count).map { i in
             ("user-\(i % 40)", #"{"eventId":"scale-\#(i)","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#)
         }
-        let produced = UncheckedFlag()
-        let producer = Thread {
-            for chunk in stride(from: 0, to: all.count, by: 250) {
-                try? Kcat.produce(broker.bootstrap, topic: "mission-events", lines: Array(all[chunk..<min(chunk + 250, all.count)]))
-                Thread.sleep(forTimeInterval: 0.3)
-            }
-            produced.set()
-        }
         let start = Date()
-        producer.start()
+        let produced = Kcat.stream(all, to: broker.bootstrap, pause: 0.3)
 
         // Both handle part of the stream; then the one holding the outbox lease dies mid-stream.
         var handledBeforeKill = (a: 0, b: 0)

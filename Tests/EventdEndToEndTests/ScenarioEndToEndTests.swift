@@ -76,6 +76,14 @@ private final class ServiceDaemon {
         }
     }
 
+    /// Three consecutive renewal failures of `user`'s subscription (minutes 1 to 3), ids `<ids>-1` to `<ids>-3`.
+    func publishRenewalFailures(_ user: String, ids: String, plan: String, amount: Int, reason: String) throws {
+        for n in 1...3 {
+            try publish("payment.subscription-renewal-failed", id: "\(ids)-\(n)", user: user, at: at(n), on: ["payment-events"],
+                        ["userId": user, "subscriptionId": "sub-\(user)", "plan": plan, "amount": amount, "reason": reason])
+        }
+    }
+
     /// The mission service's result object for ai-evaluation, under `key` in the directory store.
     func storeResult(_ key: String, tests: [(String, Bool)], lintWarnings: Int, durationSeconds: Int) throws {
         let object: [String: Any] = ["tests": tests.map { ["name": $0.0, "passed": $0.1] }, "lintWarnings": lintWarnings,
@@ -187,11 +195,7 @@ private func count(_ values: [String], _ value: String) -> Int { values.filter {
     @Test func paymentFailureReachesAuthAndUserManagementAndNotifies() throws {
         let services = try ServiceDaemon("scn-payfail")
         let user = "pf-\(run)"
-        for n in 1...3 {
-            try services.publish("payment.subscription-renewal-failed", id: "\(run)-renewal-failed-\(n)", user: user, at: at(n),
-                                 on: ["payment-events"], ["userId": user, "subscriptionId": "sub-\(user)", "plan": "pro",
-                                                           "amount": 19900, "reason": "card declined"])
-        }
+        try services.publishRenewalFailures(user, ids: "\(run)-renewal-failed", plan: "pro", amount: 19900, reason: "card declined")
         try services.wait("auth's suspension mail and user management's restriction notice") {
             let auth = try services.templates(user, from: "auth-service"), users = try services.templates(user, from: "user-service")
             return auth.contains("security.account-suspended") && users.contains("billing.service-restricted")
@@ -242,11 +246,7 @@ private func count(_ values: [String], _ value: String) -> Int { values.filter {
     @Test func subscriptionChangeUpdatesPermissionsInAuthAndUserManagement() throws {
         let services = try ServiceDaemon("scn-subchange")
         let user = "sc-\(run)"
-        for n in 1...3 {
-            try services.publish("payment.subscription-renewal-failed", id: "\(run)-sc-failed-\(n)", user: user, at: at(n),
-                                 on: ["payment-events"], ["userId": user, "subscriptionId": "sub-\(user)", "plan": "basic",
-                                                           "amount": 9900, "reason": "insufficient funds"])
-        }
+        try services.publishRenewalFailures(user, ids: "\(run)-sc-failed", plan: "basic", amount: 9900, reason: "insufficient funds")
         try services.wait("the suspension") {
             try services.templates(user, from: "auth-service").contains("security.account-suspended")
                 && services.templates(user, from: "user-service").contains("billing.service-restricted")

@@ -156,6 +156,17 @@ final class DaemonUnderTest {
         }
     }
 
+    /// A daemon on the embedded mock cluster in a fresh directory named after `tag`, loading the built
+    /// `plugins` and `fixtures`, with the shipped configuration edited by `replacing` and `pluginFiles`.
+    /// - Returns: the daemon, its directory and its plugin directory.
+    static func embedded(_ tag: String, plugins: [String], fixtures: [String] = [], replacing: [(String, String)] = [],
+                         pluginFiles: [String: String] = [:]) throws -> (daemon: DaemonUnderTest, dir: String, plugins: String) {
+        let dir = try Harness.temporaryDirectory(tag)
+        let config = try Harness.configuration(in: dir, replacing: replacing, pluginFiles: pluginFiles)
+        let pluginDir = try Harness.pluginDirectory(in: dir, plugins: plugins, fixtures: fixtures)
+        return (try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: pluginDir, dir: dir), dir, pluginDir)
+    }
+
     /// Waits until every consumer group of the daemon has partitions.
     func waitForAssignment(groups: Int, timeout: TimeInterval = 60) throws {
         try Harness.waitUntil("\(groups) consumer groups to be assigned", timeout: timeout) {
@@ -205,30 +216,46 @@ struct CommandResult {
     }
 }
 
+/// A program run to its end with its output captured.
+struct Captured {
+    var status: Int32
+    var stdout: Data
+    var stderr: Data
+
+    /// Runs `executable` with `arguments`; `input` (if any) goes to its standard input, else /dev/null.
+    init(_ executable: String, _ arguments: [String], input: Data? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+        try process.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(input)
+            try inPipe.fileHandleForWriting.close()
+        }
+        stdout = out.fileHandleForReading.readDataToEndOfFile()
+        stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+    }
+}
+
 enum Eventctl {
     static var binary: String { (Harness.daemonBinary as NSString).deletingLastPathComponent + "/devtrip-eventctl" }
 
     /// Runs the CLI, optionally as another user through setpriv.
     static func run(_ arguments: [String], socket: String, user: (uid: Int, gid: Int)? = nil) throws -> CommandResult {
-        let process = Process()
         // conf-check reads files and takes no socket.
         let socketArgs = arguments.first == "conf-check" ? [] : ["--socket", socket]
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", binary] + arguments + socketArgs
+        let run = if let user {
+            try Captured("/usr/bin/setpriv", ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", binary] + arguments + socketArgs)
         } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments + socketArgs
+            try Captured(binary, arguments + socketArgs)
         }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
+        return CommandResult(status: run.status, stdout: String(decoding: run.stdout, as: UTF8.self),
+                             stderr: String(decoding: run.stderr, as: UTF8.self))
     }
 }
