@@ -1,7 +1,5 @@
 // mission.completed: the happy path, each failure kind and the precise rejects.
 import AIEvaluation
-import CEventdPlugin
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing

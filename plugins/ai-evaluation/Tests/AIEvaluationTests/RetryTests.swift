@@ -1,7 +1,6 @@
 // evaluation.retry.requested: the retry chain up to the final failure, a
 // successful retry, and the rejects and ignores of unexpected requests.
 import AIEvaluation
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing

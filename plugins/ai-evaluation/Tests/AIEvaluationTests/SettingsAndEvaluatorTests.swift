@@ -1,7 +1,6 @@
 // Settings (defaults, refusals, evaluator selection, topics), the scoring
 // rule and the object store on their own.
 import AIEvaluation
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing

@@ -1,7 +1,6 @@
 // Test fixtures: a temporary object store, a loaded plugin, event builders
 // and a JSON value type for exact comparisons of produced events.
 import AIEvaluation
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing

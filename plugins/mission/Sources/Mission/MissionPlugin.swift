@@ -1,6 +1,4 @@
 // The Mission Management Service's consumer rows of the event catalog (section 3).
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 
