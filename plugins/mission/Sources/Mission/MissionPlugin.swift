@@ -48,6 +48,20 @@ public final class MissionPlugin: HandlerTablePlugin {
             try change(&progress)
         }
     }
+
+    /// Runs `change` on the user's record of `missionId` (new with
+    /// `newStatus` when there is none) and saves it.
+    /// - Returns: the record's status as saved.
+    @discardableResult
+    func updateRecord(
+        _ userId: String, _ missionId: String, newStatus: String, _ change: (inout MissionRecord) throws(HandlingFailure) -> Void
+    ) throws(HandlingFailure) -> String {
+        let key = Self.missionKey(userId, missionId)
+        var record = try documents.load(MissionRecord.self, key) ?? MissionRecord(userId: userId, missionId: missionId, status: newStatus)
+        try change(&record)
+        try documents.save(record, key)
+        return record.status
+    }
 }
 
 @_cdecl("devtrip_eventd_plugin_v1")
