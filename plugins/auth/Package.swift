@@ -2,21 +2,9 @@
 // The auth plugin: the Authentication Service's consumer rows of the event catalog.
 import PackageDescription
 
-let package = Package(
-    name: "devtrip-eventd-plugin-auth",
+let package = Package(name: "devtrip-eventd-plugin-auth",
     products: [.library(name: "auth", type: .dynamic, targets: ["Auth"])],
     dependencies: [.package(path: "../sdk")],
-    targets: [
-        .target(name: "Auth", dependencies: [
-            .product(name: "EventdPluginSDK", package: "sdk"),
-            .product(name: "EventdCatalog", package: "sdk"),
-            .product(name: "EventdServiceKit", package: "sdk"),
-        ]),
-        .testTarget(name: "AuthTests", dependencies: [
-            "Auth",
-            .product(name: "EventdPluginSDK", package: "sdk"),
-            .product(name: "EventdPluginTesting", package: "sdk"),
-        ]),
-    ],
-    swiftLanguageModes: [.v6]
+    targets: [.target(name: "Auth", dependencies: [.product(name: "EventdServiceKit", package: "sdk")]),
+              .testTarget(name: "AuthTests", dependencies: ["Auth", .product(name: "EventdPluginTesting", package: "sdk")])]
 )

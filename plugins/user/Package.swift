@@ -2,21 +2,9 @@
 // The user plugin: the User Management Service's consumer rows of the event catalog.
 import PackageDescription
 
-let package = Package(
-    name: "devtrip-eventd-plugin-user",
+let package = Package(name: "devtrip-eventd-plugin-user",
     products: [.library(name: "user", type: .dynamic, targets: ["User"])],
     dependencies: [.package(path: "../sdk")],
-    targets: [
-        .target(name: "User", dependencies: [
-            .product(name: "EventdPluginSDK", package: "sdk"),
-            .product(name: "EventdCatalog", package: "sdk"),
-            .product(name: "EventdServiceKit", package: "sdk"),
-        ]),
-        .testTarget(name: "UserTests", dependencies: [
-            "User",
-            .product(name: "EventdPluginSDK", package: "sdk"),
-            .product(name: "EventdPluginTesting", package: "sdk"),
-        ]),
-    ],
-    swiftLanguageModes: [.v6]
+    targets: [.target(name: "User", dependencies: [.product(name: "EventdServiceKit", package: "sdk")]),
+              .testTarget(name: "UserTests", dependencies: ["User", .product(name: "EventdPluginTesting", package: "sdk")])]
 )

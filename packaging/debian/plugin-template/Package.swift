@@ -13,11 +13,7 @@ let package = Package(
     dependencies: [.package(path: sdk)],
     targets: [
         .target(name: "MyPlugin", dependencies: [.product(name: "EventdPluginSDK", package: "sdk")]),
-        .testTarget(name: "MyPluginTests", dependencies: [
-            "MyPlugin",
-            .product(name: "EventdPluginSDK", package: "sdk"),
-            .product(name: "EventdPluginTesting", package: "sdk"),
-        ]),
+        .testTarget(name: "MyPluginTests", dependencies: ["MyPlugin", .product(name: "EventdPluginTesting", package: "sdk")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,8 +3,6 @@
 // publishes evaluation.started, then evaluation.completed or evaluation.failed;
 // a failed attempt is retried through its own evaluation.retry.requested.
 // See README.md for the events, state and settings.
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 

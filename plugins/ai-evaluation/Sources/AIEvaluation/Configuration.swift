@@ -1,7 +1,7 @@
 // The `[settings]` table of plugins.d/ai-evaluation.toml. Every default here
 // matches etc/devtrip-eventd/plugins.d/ai-evaluation.toml; an unknown key, a
 // wrong type or a value out of range refuses the load.
-import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 public struct AIEvaluationConfiguration: Equatable, Sendable {

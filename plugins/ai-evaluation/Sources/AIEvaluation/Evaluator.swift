@@ -1,7 +1,7 @@
 // The evaluation itself: a deterministic scoring rule over the mission's
 // result object, behind a protocol so that the evaluator is chosen by
 // configuration (`evaluator = "test-ratio"` or `"strict"`).
-import EventdPluginSDK
+import EventdServiceKit
 import Foundation
 
 /// The mission result object as the mission service stores it:

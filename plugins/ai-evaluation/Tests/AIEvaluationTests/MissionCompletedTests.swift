@@ -1,7 +1,5 @@
 // mission.completed: the happy path, each failure kind and the precise rejects.
 import AIEvaluation
-import CEventdPlugin
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing
@@ -59,18 +57,8 @@ import Testing
         #expect(record["startedAt"] == .string(producedTime))
         #expect(record["history"] == [["attempt": 1, "eventId": "evt-1", "at": .string(producedTime), "succeeded": true, "score": 76]])
 
-        for key in ["stats/u-1", "global/stats"] {
-            let stats = try #require(try f.state(key))
-            #expect(stats["started"] == 1)
-            #expect(stats["completed"] == 1)
-            #expect(stats["passed"] == 1)
-            #expect(stats["notPassed"] == 0)
-            #expect(stats["failedAttempts"] == 0)
-            #expect(stats["scoreTotal"] == 76)
-            #expect(stats["averageScore"] == 76)
-            #expect(stats["lastScore"] == 76)
-            #expect(stats["lastEvaluationId"] == "eval-m-1")
-        }
+        try f.expectStats(["started": 1, "completed": 1, "passed": 1, "notPassed": 0, "failedAttempts": 0,
+                           "scoreTotal": 76, "averageScore": 76, "lastScore": 76, "lastEvaluationId": "eval-m-1"])
     }
 
     @Test func aScoreUnderThePassMarkIsACompletedEvaluationThatDidNotPass() throws {

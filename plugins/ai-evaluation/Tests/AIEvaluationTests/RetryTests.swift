@@ -1,7 +1,6 @@
 // evaluation.retry.requested: the retry chain up to the final failure, a
 // successful retry, and the rejects and ignores of unexpected requests.
 import AIEvaluation
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing
@@ -53,16 +52,8 @@ import Testing
         #expect(history.map { $0["attempt"] } == [1, 2, 3])
         #expect(history.map { $0["succeeded"] } == [false, false, false])
         #expect(history.map { $0["eventId"] } == ["evt-1", .string(request2.eventId), .string(try Produced(f.host.produced[5]).eventId)])
-        for key in ["stats/u-1", "global/stats"] {
-            let stats = try #require(try f.state(key))
-            #expect(stats["started"] == 1)
-            #expect(stats["failedAttempts"] == 3)
-            #expect(stats["retriesRequested"] == 2)
-            #expect(stats["retriesAttempted"] == 2)
-            #expect(stats["retriesSucceeded"] == 0)
-            #expect(stats["finalFailures"] == 1)
-            #expect(stats["completed"] == 0)
-        }
+        try f.expectStats(["started": 1, "failedAttempts": 3, "retriesRequested": 2, "retriesAttempted": 2, "retriesSucceeded": 0,
+                           "finalFailures": 1, "completed": 0])
 
         // Nothing more is requested: a stale copy of a request is ignored.
         #expect(try f.feedBack(5) == .ok)

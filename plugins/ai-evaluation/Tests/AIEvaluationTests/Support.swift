@@ -1,7 +1,6 @@
 // Test fixtures: a temporary object store, a loaded plugin, event builders
 // and a JSON value type for exact comparisons of produced events.
 import AIEvaluation
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing
@@ -116,6 +115,16 @@ final class Fixture {
 
     /// Produced records from index `from` on.
     func produced(from start: Int) throws -> [Produced] { try host.produced[start...].map(Produced.init) }
+
+    /// Expects every field of `values` in both the user's and the global statistics.
+    func expectStats(_ values: [String: JSON], user: String = "u-1", sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for key in ["stats/\(user)", "global/stats"] {
+            let stats = try #require(try state(key), sourceLocation: sourceLocation)
+            for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+                #expect(stats[field] == value, "\(key): \(field)", sourceLocation: sourceLocation)
+            }
+        }
+    }
 
     func state(_ key: String) throws -> JSON? {
         guard let text = host.stateString(key) else { return nil }

@@ -1,8 +1,6 @@
 // The Authentication Service's consumer rows of the event catalog (section 2):
 // account status, roles and permissions from payment events, mission session
 // security from mission and resource events, evaluation statistics.
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 

@@ -1,5 +1,4 @@
 // auth-service-evaluation-group: evaluation-events -> evaluation/<userId>.
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 

@@ -1,6 +1,5 @@
 // auth-service-mission-group: mission-events -> session/<userId>[/<missionId>],
 // resource events -> restriction/<userId>, certificate/<userId>/<missionId>.
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -23,7 +22,7 @@ extension AuthPlugin {
             return
         }
         let window = TimeInterval(settings.pauseWindowSeconds)
-        var session = try store.load(UserSession.self, Keys.session(user)) ?? UserSession(userId: user, at: at)
+        var session = try store.load(UserSession.self, Keys.session(user)) ?? UserSession(userId: user, lastActivityAt: at)
         session.recentPauses = session.recentPauses.filter { $0 > at.addingTimeInterval(-window) && $0 <= at }
         appendBounded(&session.recentPauses, at, limit: max(100, settings.maxPausesPerHour + 1))
         session.recentPauses.sort()
@@ -92,7 +91,7 @@ extension AuthPlugin {
         missionSession.securityLevel = missionSession.verificationRequired ? "verification-required" : "standard"
         try store.save(Keys.missionSession(user, mission), missionSession)
 
-        var session = try store.load(UserSession.self, Keys.session(user)) ?? UserSession(userId: user, at: at)
+        var session = try store.load(UserSession.self, Keys.session(user)) ?? UserSession(userId: user, lastActivityAt: at)
         session.lastMissionId = mission
         session.lastActivityAt = max(session.lastActivityAt, at)
         try store.save(Keys.session(user), session)

@@ -1,5 +1,4 @@
 // auth-service-payment-group: payment-events -> account/<userId>.
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 

@@ -10,7 +10,6 @@
 //   certificate/<userId>/<missionId> resource events     (cleanup completed)
 //   evaluation/<userId>              evaluation-events
 //   audit/<userId>/<stream>          one bounded security log per stream: payment, session, resource, evaluation
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -29,18 +28,18 @@ enum Keys {
 struct Account: Codable, Equatable {
     var userId: String
     /// `active` or `suspended` (payment). The resource restriction lives in `restriction/<userId>`.
-    var status: String
+    var status: String = Self.active
     var plan: Plan
     var role: String
     var permissions: [String]
-    var consecutivePaymentFailures: Int
-    var totalPaymentFailures: Int
+    var consecutivePaymentFailures: Int = 0
+    var totalPaymentFailures: Int = 0
     var lastPaymentFailure: PaymentFailure?
     var suspendedAt: Date?
     var suspensionReason: String?
     var accessRestoredAt: Date?
     /// Session flags the login session reads (the catalog's "세션 플래그").
-    var sessionFlags: SessionFlags
+    var sessionFlags = SessionFlags(ticketBalanceLow: false)
     var updatedAt: Date
 
     static let active = "active"
@@ -48,13 +47,9 @@ struct Account: Codable, Equatable {
 
     init(userId: String, plan: Plan, permissions: PermissionTable, at: Date) {
         self.userId = userId
-        status = Self.active
         self.plan = plan
         role = permissions.role(plan)
         self.permissions = permissions.permissions(plan)
-        consecutivePaymentFailures = 0
-        totalPaymentFailures = 0
-        sessionFlags = SessionFlags(ticketBalanceLow: false)
         updatedAt = at
     }
 }
@@ -86,36 +81,29 @@ struct PermissionTable: Sendable {
 struct UserSession: Codable, Equatable {
     var userId: String
     /// Pause times inside the suspicious-pattern window, oldest first.
-    var recentPauses: [Date]
-    var totalPauses: Int
+    var recentPauses: [Date] = []
+    var totalPauses: Int = 0
     var suspiciousPatternAlertedAt: Date?
     var lastMissionId: String?
     var lastActivityAt: Date
-
-    init(userId: String, at: Date) {
-        self.userId = userId
-        recentPauses = []
-        totalPauses = 0
-        lastActivityAt = at
-    }
 }
 
 struct MissionSession: Codable, Equatable {
     var missionId: String
     /// `active` or `paused`.
-    var status: String
+    var status: String = Self.active
     /// `standard`, `locked` (paused) or `verification-required`.
-    var securityLevel: String
+    var securityLevel: String = "standard"
     var pausedAt: Date?
     /// The adjusted session timeout: resuming after this needs extra verification.
     var verificationRequiredAfter: Date?
     var resumedAt: Date?
-    var pauseCount: Int
+    var pauseCount: Int = 0
     var lastPauseSeconds: Int?
-    var longestPauseSeconds: Int
-    var verificationRequired: Bool
+    var longestPauseSeconds: Int = 0
+    var verificationRequired: Bool = false
     /// Session flags of this mission: `paused`, `long-pause`.
-    var flags: [String]
+    var flags: [String] = []
     /// Permissions that exist only while the mission's session does.
     var temporaryPermissions: [String]
 
@@ -124,12 +112,6 @@ struct MissionSession: Codable, Equatable {
 
     init(missionId: String) {
         self.missionId = missionId
-        status = Self.active
-        securityLevel = "standard"
-        pauseCount = 0
-        longestPauseSeconds = 0
-        verificationRequired = false
-        flags = []
         temporaryPermissions = ["mission:\(missionId):session"]
     }
 }
@@ -139,27 +121,18 @@ struct MissionSession: Codable, Equatable {
 struct Restriction: Codable, Equatable {
     var userId: String
     /// `active` or `restricted` (until `restrictedUntil`).
-    var status: String
+    var status: String = Self.active
     var restrictedAt: Date?
     var restrictedUntil: Date?
     var restrictionReason: String?
-    var restrictions: Int
-    var consecutiveProvisioningFailures: Int
-    var totalProvisioningFailures: Int
+    var restrictions: Int = 0
+    var consecutiveProvisioningFailures: Int = 0
+    var totalProvisioningFailures: Int = 0
     var lastProvisioningFailure: ProvisioningFailure?
-    var cleanups: Int
+    var cleanups: Int = 0
 
     static let active = "active"
     static let restricted = "restricted"
-
-    init(userId: String) {
-        self.userId = userId
-        status = Self.active
-        restrictions = 0
-        consecutiveProvisioningFailures = 0
-        totalProvisioningFailures = 0
-        cleanups = 0
-    }
 
     /// Lifts a restriction whose time is over.
     mutating func expire(at now: Date) {
@@ -194,46 +167,26 @@ struct EvaluationStats: Codable, Equatable {
     var userId: String
     var lastActivityAt: Date?
     var lastActivity: String?
-    var startedCount: Int
-    var failureCount: Int
-    var retryRequestedCount: Int
-    var retryCompletedCount: Int
-    var retrySucceededCount: Int
-    var retryFailedCount: Int
-    var history: [EvaluationRecord]
-    var failures: [FailureRecord]
+    var startedCount: Int = 0
+    var failureCount: Int = 0
+    var retryRequestedCount: Int = 0
+    var retryCompletedCount: Int = 0
+    var retrySucceededCount: Int = 0
+    var retryFailedCount: Int = 0
+    var history: [EvaluationRecord] = []
+    var failures: [FailureRecord] = []
     /// Failure pattern data: failures per reason (at most 20 reasons, then "other").
-    var failureReasons: [String: Int]
-    var retries: [RetryRecord]
-    var retryReasons: [String: Int]
+    var failureReasons: [String: Int] = [:]
+    var retries: [RetryRecord] = []
+    var retryReasons: [String: Int] = [:]
     /// Retry requests per evaluation, most recent evaluation last.
-    var retryCounts: [RetryCount]
-    var retryResults: [RetryResult]
-    var technicalSupport: Bool
+    var retryCounts: [RetryCount] = []
+    var retryResults: [RetryResult] = []
+    var technicalSupport: Bool = false
     var technicalSupportFlaggedAt: Date?
     /// Evaluations whose retry failed, awaiting a person.
-    var manualReview: [String]
-    var performance: Performance
-
-    init(userId: String) {
-        self.userId = userId
-        startedCount = 0
-        failureCount = 0
-        retryRequestedCount = 0
-        retryCompletedCount = 0
-        retrySucceededCount = 0
-        retryFailedCount = 0
-        history = []
-        failures = []
-        failureReasons = [:]
-        retries = []
-        retryReasons = [:]
-        retryCounts = []
-        retryResults = []
-        technicalSupport = false
-        manualReview = []
-        performance = Performance(retrySuccesses: 0, scoredRetries: 0, totalScore: 0)
-    }
+    var manualReview: [String] = []
+    var performance = Performance()
 }
 
 struct EvaluationRecord: Codable, Equatable {
@@ -274,9 +227,9 @@ struct RetryResult: Codable, Equatable {
 }
 
 struct Performance: Codable, Equatable {
-    var retrySuccesses: Int
-    var scoredRetries: Int
-    var totalScore: Int
+    var retrySuccesses: Int = 0
+    var scoredRetries: Int = 0
+    var totalScore: Int = 0
     var bestScore: Int?
     var lastScore: Int?
     var averageScore: Int?

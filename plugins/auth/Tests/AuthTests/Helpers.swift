@@ -1,5 +1,4 @@
 import Auth
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing

@@ -1,5 +1,4 @@
 import EchoC
-import EventdPluginSDK
 import EventdPluginTesting
 import Testing
 

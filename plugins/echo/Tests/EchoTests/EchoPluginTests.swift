@@ -1,5 +1,4 @@
 import Echo
-import EventdPluginSDK
 import EventdPluginTesting
 import Testing
 

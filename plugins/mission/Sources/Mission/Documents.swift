@@ -5,36 +5,26 @@ import EventdServiceKit
 struct MissionProgress: RemembersEvents, Equatable {
     var userId: String
     /// Whether `user.registered` was seen (other events may come first: they travel on other topics).
-    var registered: Bool
+    var registered: Bool = false
     var registeredAt: String?
     var plan: String?
     /// Missions the user may open, in the order they were granted.
-    var access: [String]
+    var access: [String] = []
     var guideMission: String?
     /// Latest status per mission: `assigned`, `startable`, `passed` or `failed`.
-    var missions: [String: String]
+    var missions: [String: String] = [:]
     /// Missions passed, in the order first passed.
-    var passed: [String]
+    var passed: [String] = []
     /// Achievement level: how many of `level_thresholds` the passed count reached.
-    var level: Int
+    var level: Int = 0
     var recommendation: Recommendation?
     /// Path of the user's data directory (`directory/<userId>`).
     var directory: String?
     /// Ids of the latest events applied, newest last. The progress is written last,
     /// so an event found here has had all its effects.
-    var recentEvents: [String]
+    var recentEvents: [String] = []
 
     static let recentEventLimit = 64
-
-    init(userId: String) {
-        self.userId = userId
-        registered = false
-        access = []
-        missions = [:]
-        passed = []
-        level = 0
-        recentEvents = []
-    }
 
     mutating func grant(_ missionId: String) {
         if !access.contains(missionId) { access.append(missionId) }
@@ -60,18 +50,10 @@ struct MissionRecord: Codable, Equatable {
     var assignedAt: String?
     var environment: Environment?
     var websocket: Websocket?
-    var evaluations: [EvaluationResult]
+    var evaluations: [EvaluationResult] = []
     var bestScore: Int?
     /// Whether any evaluation passed.
-    var passed: Bool
-
-    init(userId: String, missionId: String, status: String) {
-        self.userId = userId
-        self.missionId = missionId
-        self.status = status
-        evaluations = []
-        passed = false
-    }
+    var passed: Bool = false
 
     static let assigned = "assigned"
     static let startable = "startable"

@@ -1,6 +1,4 @@
 // One handler per consumed event.
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 
@@ -31,13 +29,11 @@ extension MissionPlugin {
             }
             try documents.save(directory, directoryKey)
             if !guide.isEmpty {
-                let key = Self.missionKey(payload.userId, guide)
-                var record = try documents.load(MissionRecord.self, key)
-                    ?? MissionRecord(userId: payload.userId, missionId: guide, status: MissionRecord.assigned)
-                record.assignedAt = record.assignedAt ?? now
-                try documents.save(record, key)
+                let status = try updateRecord(payload.userId, guide, newStatus: MissionRecord.assigned) { record in
+                    record.assignedAt = record.assignedAt ?? now
+                }
                 progress.guideMission = guide
-                if progress.missions[guide] == nil { progress.missions[guide] = record.status }
+                if progress.missions[guide] == nil { progress.missions[guide] = status }
             }
             progress.registered = true
             progress.registeredAt = now
@@ -56,46 +52,44 @@ extension MissionPlugin {
         let payload = source.payload
         let now = Timestamp.string(source.at)
         try updateProgress(source) { progress throws(HandlingFailure) in
-            let key = Self.missionKey(payload.userId, payload.missionId)
-            var record = try documents.load(MissionRecord.self, key)
-                ?? MissionRecord(userId: payload.userId, missionId: payload.missionId, status: MissionRecord.assigned)
-            if !record.evaluations.contains(where: { $0.eventId == source.eventId }) {
-                record.evaluations.append(EvaluationResult(eventId: source.eventId, evaluationId: payload.evaluationId,
-                                                           score: payload.score, passed: payload.passed,
-                                                           feedback: payload.feedback, evaluatedAt: now))
+            try updateRecord(payload.userId, payload.missionId, newStatus: MissionRecord.assigned) { record throws(HandlingFailure) in
+                if !record.evaluations.contains(where: { $0.eventId == source.eventId }) {
+                    record.evaluations.append(EvaluationResult(eventId: source.eventId, evaluationId: payload.evaluationId,
+                                                               score: payload.score, passed: payload.passed,
+                                                               feedback: payload.feedback, evaluatedAt: now))
+                }
+                record.status = payload.passed ? "passed" : "failed"
+                record.passed = record.passed || payload.passed
+                record.bestScore = max(record.bestScore ?? payload.score, payload.score)
+
+                let previousLevel = progress.level
+                if payload.passed && !progress.passed.contains(payload.missionId) { progress.passed.append(payload.missionId) }
+                progress.missions[payload.missionId] = record.status
+                progress.level = settings.level(passedCount: progress.passed.count)
+                let next = settings.recommendation(after: payload.missionId, passed: payload.passed,
+                                                   passedMissions: Set(progress.passed))
+                progress.recommendation = next.map { Recommendation(missionId: $0.missionId, reason: $0.reason,
+                                                                    after: payload.missionId, at: now) }
+                if let next { progress.grant(next.missionId) }
+
+                try followUps.notify("mission.result", [
+                    "missionId": payload.missionId,
+                    "evaluationId": payload.evaluationId,
+                    "score": String(payload.score),
+                    "passed": String(payload.passed),
+                    "feedback": payload.feedback,
+                    "attempt": String(record.evaluations.count),
+                    "bestScore": String(record.bestScore ?? payload.score),
+                    "recommendedMission": next?.missionId ?? "",
+                    "recommendation": next?.reason ?? "all-passed",
+                    "passedCount": String(progress.passed.count),
+                    "level": String(progress.level),
+                    "levelUp": String(progress.level > previousLevel),
+                ], index: 0, after: source)
             }
-            record.status = payload.passed ? "passed" : "failed"
-            record.passed = record.passed || payload.passed
-            record.bestScore = max(record.bestScore ?? payload.score, payload.score)
-
-            let previousLevel = progress.level
-            if payload.passed && !progress.passed.contains(payload.missionId) { progress.passed.append(payload.missionId) }
-            progress.missions[payload.missionId] = record.status
-            progress.level = settings.level(passedCount: progress.passed.count)
-            let next = settings.recommendation(after: payload.missionId, passed: payload.passed,
-                                               passedMissions: Set(progress.passed))
-            progress.recommendation = next.map { Recommendation(missionId: $0.missionId, reason: $0.reason,
-                                                                after: payload.missionId, at: now) }
-            if let next { progress.grant(next.missionId) }
-
-            try followUps.notify("mission.result", [
-                "missionId": payload.missionId,
-                "evaluationId": payload.evaluationId,
-                "score": String(payload.score),
-                "passed": String(payload.passed),
-                "feedback": payload.feedback,
-                "attempt": String(record.evaluations.count),
-                "bestScore": String(record.bestScore ?? payload.score),
-                "recommendedMission": next?.missionId ?? "",
-                "recommendation": next?.reason ?? "all-passed",
-                "passedCount": String(progress.passed.count),
-                "level": String(progress.level),
-                "levelUp": String(progress.level > previousLevel),
-            ], index: 0, after: source)
-            try documents.save(record, key)
             host.log(.info, "evaluation recorded", ["user_id": payload.userId, "mission_id": payload.missionId,
                                                     "passed": String(payload.passed), "level": String(progress.level),
-                                                    "recommended": next?.missionId ?? ""])
+                                                    "recommended": progress.recommendation?.missionId ?? ""])
         }
     }
 
@@ -105,29 +99,27 @@ extension MissionPlugin {
         let payload = source.payload
         let now = Timestamp.string(source.at)
         try updateProgress(source) { progress throws(HandlingFailure) in
-            let key = Self.missionKey(payload.userId, payload.missionId)
-            var record = try documents.load(MissionRecord.self, key)
-                ?? MissionRecord(userId: payload.userId, missionId: payload.missionId, status: MissionRecord.startable)
-            if let old = record.environment, old.resourceId != payload.resourceId, old.active {
-                host.log(.info, "mission environment replaced", ["user_id": payload.userId, "mission_id": payload.missionId,
-                                                                 "old_resource_id": old.resourceId,
-                                                                 "resource_id": payload.resourceId])
+            try updateRecord(payload.userId, payload.missionId, newStatus: MissionRecord.startable) { record throws(HandlingFailure) in
+                if let old = record.environment, old.resourceId != payload.resourceId, old.active {
+                    host.log(.info, "mission environment replaced", ["user_id": payload.userId, "mission_id": payload.missionId,
+                                                                     "old_resource_id": old.resourceId,
+                                                                     "resource_id": payload.resourceId])
+                }
+                if !progress.access.contains(payload.missionId) {
+                    host.log(.warning, "environment created for a mission the user was not granted",
+                             ["user_id": payload.userId, "mission_id": payload.missionId])
+                }
+                let path = "\(settings.websocketPath)/\(payload.resourceId)"
+                record.environment = Environment(resourceId: payload.resourceId, active: true, activatedAt: now)
+                record.websocket = Websocket(enabled: true, path: path)
+                record.status = MissionRecord.startable
+                progress.missions[payload.missionId] = MissionRecord.startable
+                try followUps.notify("mission.environment-ready", [
+                    "missionId": payload.missionId,
+                    "resourceId": payload.resourceId,
+                    "websocketPath": path,
+                ], index: 0, after: source)
             }
-            if !progress.access.contains(payload.missionId) {
-                host.log(.warning, "environment created for a mission the user was not granted",
-                         ["user_id": payload.userId, "mission_id": payload.missionId])
-            }
-            let path = "\(settings.websocketPath)/\(payload.resourceId)"
-            record.environment = Environment(resourceId: payload.resourceId, active: true, activatedAt: now)
-            record.websocket = Websocket(enabled: true, path: path)
-            record.status = MissionRecord.startable
-            progress.missions[payload.missionId] = MissionRecord.startable
-            try followUps.notify("mission.environment-ready", [
-                "missionId": payload.missionId,
-                "resourceId": payload.resourceId,
-                "websocketPath": path,
-            ], index: 0, after: source)
-            try documents.save(record, key)
         }
     }
 }

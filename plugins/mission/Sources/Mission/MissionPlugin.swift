@@ -1,6 +1,4 @@
 // The Mission Management Service's consumer rows of the event catalog (section 3).
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 
@@ -49,6 +47,20 @@ public final class MissionPlugin: HandlerTablePlugin {
                                 create: { MissionProgress(userId: source.userId) }) { progress, _ throws(HandlingFailure) in
             try change(&progress)
         }
+    }
+
+    /// Runs `change` on the user's record of `missionId` (new with
+    /// `newStatus` when there is none) and saves it.
+    /// - Returns: the record's status as saved.
+    @discardableResult
+    func updateRecord(
+        _ userId: String, _ missionId: String, newStatus: String, _ change: (inout MissionRecord) throws(HandlingFailure) -> Void
+    ) throws(HandlingFailure) -> String {
+        let key = Self.missionKey(userId, missionId)
+        var record = try documents.load(MissionRecord.self, key) ?? MissionRecord(userId: userId, missionId: missionId, status: newStatus)
+        try change(&record)
+        try documents.save(record, key)
+        return record.status
     }
 }
 

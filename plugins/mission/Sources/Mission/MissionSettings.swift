@@ -1,5 +1,5 @@
 // The `[settings]` table of plugins.d/mission.toml, with its defaults.
-import EventdPluginSDK
+import EventdServiceKit
 
 struct MissionSettings: Equatable {
     /// Where `notification.requested` events go.

@@ -1,5 +1,4 @@
 // Builders for incoming events and readers for what the plugin did.
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 @testable import Mission

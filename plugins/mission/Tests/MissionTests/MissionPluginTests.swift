@@ -1,5 +1,3 @@
-import CEventdPlugin
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 @testable import Mission

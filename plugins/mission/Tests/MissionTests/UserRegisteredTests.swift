@@ -1,4 +1,3 @@
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 @testable import Mission

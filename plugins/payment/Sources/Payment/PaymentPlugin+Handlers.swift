@@ -1,6 +1,4 @@
 // One handler per consumed event.
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 

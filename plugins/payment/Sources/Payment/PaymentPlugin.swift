@@ -1,6 +1,4 @@
 // The Payment Service's consumer rows of the event catalog (section 4).
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 

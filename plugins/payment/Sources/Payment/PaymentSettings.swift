@@ -1,5 +1,5 @@
 // The `[settings]` table of plugins.d/payment.toml, with its defaults.
-import EventdPluginSDK
+import EventdServiceKit
 
 struct PaymentSettings: Equatable {
     /// Where `payment.ticket-balance-low` is published.

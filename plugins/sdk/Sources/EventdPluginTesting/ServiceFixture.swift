@@ -90,6 +90,18 @@ open class ServiceFixture {
     public func expectRejected(_ outcome: Outcome, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         host.expectRejected(outcome, message, sourceLocation: sourceLocation)
     }
+
+    /// Sends `payload` as `name` (event `e-1`), then the same facts again under
+    /// a new event id (`e-2`, a re-published copy): the copy is acknowledged,
+    /// changes no state and produces nothing.
+    public func expectCountedOnce(_ name: String, _ payload: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) {
+        send(name, id: "e-1", at: TestTime(0).text, payload: payload)
+        let before = host.state
+        clearProduced()
+        #expect(send(name, id: "e-2", at: TestTime(10).text, payload: payload) == .ok, sourceLocation: sourceLocation)
+        #expect(host.state == before, sourceLocation: sourceLocation)
+        #expect(produced.isEmpty, sourceLocation: sourceLocation)
+    }
 }
 
 extension TestHost {

@@ -1,6 +1,5 @@
 // user-service-auth-group (user.registered) and user-service-payment-group
 // (renewal failed, plan changed, ticket balance low).
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 

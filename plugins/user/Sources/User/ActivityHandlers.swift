@@ -1,7 +1,6 @@
 // user-service-mission-group (mission.completed ⚠️) and
 // user-service-evaluation-group (evaluation.completed ⚠️): rows the catalog
 // leaves unimplemented; the logic is this plugin's decision (see README).
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 

@@ -9,7 +9,6 @@
 //   activity/<userId>       mission.completed
 //   achievements/<userId>   evaluation.completed
 // Where a handler needs another stream's facts it reads them and never writes them.
-import EventdCatalog
 import EventdServiceKit
 import Foundation
 
@@ -54,35 +53,23 @@ struct Billing: Codable, Equatable {
     var userId: String
     /// Failure state as of `lastFailureAt`; a later plan change clears it
     /// (`subscription/<userId>.paymentStateClearedAt`).
-    var paymentFailed: Bool
-    var serviceRestricted: Bool
-    var consecutiveFailures: Int
+    var paymentFailed: Bool = false
+    var serviceRestricted: Bool = false
+    var consecutiveFailures: Int = 0
     /// The plan change the consecutive count runs from (nil: none seen).
     var countedSince: Date?
-    var totalFailures: Int
+    var totalFailures: Int = 0
     /// Failures that predate the latest plan change and arrived after it.
-    var supersededFailures: Int
+    var supersededFailures: Int = 0
     var lastFailureAt: Date?
     var serviceRestrictedAt: Date?
-    var failures: [PaymentFailure]
-    var ticketBalanceLow: Bool
+    var failures: [PaymentFailure] = []
+    var ticketBalanceLow: Bool = false
     var ticketBalance: Int?
     var ticketThreshold: Int?
     var ticketBalanceLowAt: Date?
-    var lowBalanceWarnings: Int
+    var lowBalanceWarnings: Int = 0
     var autoChargeGuideSentAt: Date?
-
-    init(userId: String) {
-        self.userId = userId
-        paymentFailed = false
-        serviceRestricted = false
-        consecutiveFailures = 0
-        totalFailures = 0
-        supersededFailures = 0
-        failures = []
-        ticketBalanceLow = false
-        lowBalanceWarnings = 0
-    }
 }
 
 // MARK: subscription/<userId>
@@ -110,58 +97,35 @@ struct PlanChange: Codable, Equatable {
 
 struct Activity: Codable, Equatable {
     var userId: String
-    var missionsCompleted: Int
-    var totalDurationSeconds: Int
-    var averageDurationSeconds: Int
+    var missionsCompleted: Int = 0
+    var totalDurationSeconds: Int = 0
+    var averageDurationSeconds: Int = 0
     var lastMissionId: String?
     var lastCompletedAt: Date?
     /// The last day (in `streak_utc_offset_minutes`) with a completion, `yyyy-MM-dd`.
     var lastActiveDay: String?
-    var activeDays: Int
-    var currentStreak: Int
-    var longestStreak: Int
+    var activeDays: Int = 0
+    var currentStreak: Int = 0
+    var longestStreak: Int = 0
     /// The most recent missions counted, so a completion re-published under a new event id counts once.
-    var recentMissionIds: [String]
-
-    init(userId: String) {
-        self.userId = userId
-        missionsCompleted = 0
-        totalDurationSeconds = 0
-        averageDurationSeconds = 0
-        activeDays = 0
-        currentStreak = 0
-        longestStreak = 0
-        recentMissionIds = []
-    }
+    var recentMissionIds: [String] = []
 }
 
 // MARK: achievements/<userId>
 
 struct Achievements: Codable, Equatable {
     var userId: String
-    var evaluations: Int
-    var passes: Int
-    var fails: Int
-    var perfectScores: Int
-    var totalScore: Int
-    var averageScore: Int
+    var evaluations: Int = 0
+    var passes: Int = 0
+    var fails: Int = 0
+    var perfectScores: Int = 0
+    var totalScore: Int = 0
+    var averageScore: Int = 0
     var bestScore: Int?
     var lastScore: Int?
-    var unlocked: [Achievement]
+    var unlocked: [Achievement] = []
     /// The most recent evaluations counted, so one re-published under a new event id counts once.
-    var recentEvaluationIds: [String]
-
-    init(userId: String) {
-        self.userId = userId
-        evaluations = 0
-        passes = 0
-        fails = 0
-        perfectScores = 0
-        totalScore = 0
-        averageScore = 0
-        unlocked = []
-        recentEvaluationIds = []
-    }
+    var recentEvaluationIds: [String] = []
 }
 
 struct Achievement: Codable, Equatable {

@@ -2,8 +2,6 @@
 // profiles and settings, the payment state and plan cache with the
 // user.settings.changed / user.profile.updated follow-ups, and (⚠️ rows)
 // mission usage statistics and evaluation achievements.
-import EventdCatalog
-import EventdPluginSDK
 import EventdServiceKit
 import Foundation
 

@@ -1,4 +1,3 @@
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing
@@ -80,13 +79,7 @@ let day = 86_400
     }
 
     @Test func aMissionIsCountedOnce() throws {
-        let f = try Fixture()
-        f.send(name, id: "e-1", at: time(0), payload: missionCompleted("m-1"))
-        let before = f.host.state
-        f.clearProduced()
-        #expect(f.send(name, id: "e-2", at: time(10), payload: missionCompleted("m-1")) == .ok)
-        #expect(f.host.state == before)
-        #expect(f.produced.isEmpty)
+        try Fixture().expectCountedOnce(name, missionCompleted("m-1"))
     }
 
     @Test func milestonesComeFromSettings() throws {
@@ -166,13 +159,7 @@ let day = 86_400
     }
 
     @Test func anEvaluationIsCountedOnce() throws {
-        let f = try Fixture()
-        f.send(name, id: "e-1", at: time(0), payload: evaluationCompleted("m-1"))
-        let before = f.host.state
-        f.clearProduced()
-        #expect(f.send(name, id: "e-2", at: time(10), payload: evaluationCompleted("m-1")) == .ok)
-        #expect(f.host.state == before)
-        #expect(f.produced.isEmpty)
+        try Fixture().expectCountedOnce(name, evaluationCompleted("m-1"))
     }
 
     @Test func theEvaluationEventsTopicWorksToo() throws {

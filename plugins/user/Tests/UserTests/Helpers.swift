@@ -1,8 +1,7 @@
-import User
-import EventdPluginSDK
 import EventdPluginTesting
 import Foundation
 import Testing
+import User
 
 let plugin = "user"
 let user = "u-1"
