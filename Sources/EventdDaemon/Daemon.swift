@@ -207,9 +207,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                     routeSignatures[group] = signature
                     retryPlans[group] = plan
                 } else {
-                    let options = GroupConsumer.DispatchOptions(
-                        batchSize: configuration.batchSize, pollTimeoutMs: Int32(configuration.pollTimeoutMs),
-                        maxMessageBytes: configuration.maxMessageBytes, crashLimit: configuration.delivery.crashLimit)
+                    let options = GroupConsumer.DispatchOptions(configuration)
                     let consumer = try GroupConsumer(group: group, routes: routes, plan: plan, properties: consumerProperties,
                                                      followUps: followUps!, deadLetters: deadLetters!, options: options,
                                                      metrics: metrics, health: health, logger: logger)

@@ -85,14 +85,4 @@ public struct HandlerResult: Sendable {
     /// `.backoff`: how long to wait before the next attempt, and when the first one failed.
     var retryAfter: TimeInterval = 0
     var firstFailure: Date? = nil
-
-    init(outcome: Outcome, attempts: Int, finished: ContinuousClock.Instant? = nil, retried: Int = 0,
-         retryAfter: TimeInterval = 0, firstFailure: Date? = nil) {
-        self.outcome = outcome
-        self.attempts = attempts
-        self.finished = finished
-        self.retried = retried
-        self.retryAfter = retryAfter
-        self.firstFailure = firstFailure
-    }
 }

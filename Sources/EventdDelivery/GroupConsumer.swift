@@ -49,18 +49,19 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
+    /// How a group takes and checks its records, from `[kafka]` and `[delivery]`.
     public struct DispatchOptions: Sendable {
-        public var batchSize: Int
-        public var pollTimeoutMs: Int32
-        public var maxMessageBytes: Int
+        var batchSize: Int
+        var pollTimeoutMs: Int32
+        var maxMessageBytes: Int
         /// Deliveries a plugin may have in flight when the daemon dies before its event is quarantined.
-        public var crashLimit: Int
+        var crashLimit: Int
 
-        public init(batchSize: Int, pollTimeoutMs: Int32, maxMessageBytes: Int, crashLimit: Int) {
-            self.batchSize = batchSize
-            self.pollTimeoutMs = pollTimeoutMs
-            self.maxMessageBytes = maxMessageBytes
-            self.crashLimit = crashLimit
+        public init(_ configuration: DaemonConfiguration) {
+            batchSize = configuration.batchSize
+            pollTimeoutMs = Int32(configuration.pollTimeoutMs)
+            maxMessageBytes = configuration.maxMessageBytes
+            crashLimit = configuration.delivery.crashLimit
         }
     }
 

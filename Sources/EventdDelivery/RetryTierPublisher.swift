@@ -6,17 +6,15 @@ import Foundation
 
 /// What a tier record carries besides the original event.
 struct ParkedEvent {
-    var group: String
-    var plugin: String
-    /// The canonical event name of the handler.
-    var handler: String
-    var eventID: String
+    /// The consumer group and the plugin whose handler parked it.
+    var group, plugin: String
+    /// The canonical event name of that handler, and the event's id.
+    var handler, eventID: String
     /// Index of the tier the record sits on, in the handler's policy.
     var tier: Int
-    /// Parked behind an earlier event of its key, not because it failed: it gets full in-memory attempts when released.
-    var behind: Bool
-    /// A row in the plugin's `parked` table stands for this event.
-    var ordered: Bool
+    /// `behind`: parked behind an earlier event of its key, not because it failed (it gets full in-memory
+    /// attempts when released); `ordered`: a row in the plugin's `parked` table stands for this event.
+    var behind, ordered: Bool
     /// Attempts made so far, over every delivery.
     var attempts: Int
     var firstFailure: Date?

@@ -27,8 +27,7 @@ public struct CopiedRecord: RecordFields, Sendable {
     public var partition: Int32
     public var offset: Int64
     public var timestampMs: Int64
-    public var keyBytes: [UInt8]?
-    public var valueBytes: [UInt8]?
+    public var keyBytes, valueBytes: [UInt8]?
     public var headers: [Header]
 
     public struct Header: Sendable, Equatable {

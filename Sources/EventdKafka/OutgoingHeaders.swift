@@ -15,14 +15,8 @@ public protocol KafkaHeaderSource {
 public struct OutgoingHeader: Sendable, Equatable {
     public var name: String
     public var value: [UInt8]?
-    public init(_ name: String, _ value: [UInt8]?) {
-        self.name = name
-        self.value = value
-    }
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = Array(value.utf8)
-    }
+    public init(_ name: String, _ value: [UInt8]?) { (self.name, self.value) = (name, value) }
+    public init(_ name: String, _ value: String) { self.init(name, Array(value.utf8)) }
 }
 
 extension Array: KafkaHeaderSource where Element == OutgoingHeader {
