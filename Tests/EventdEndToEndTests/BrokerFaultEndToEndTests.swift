@@ -206,7 +206,7 @@ final class FaultInjectingMock: @unchecked Sendable {
         defer { daemon.child.stop(SIGKILL) }
         try daemon.waitForAssignment(groups: 1)
 
-        let produced = Kcat.stream(events(count, prefix: "restart"), to: bootstrap, pause: 0.2)
+        let produced = Kcat.stream(events(count, prefix: "restart"), to: bootstrap, pause: 0.4)
         try Harness.waitUntil("the stream to be under way", timeout: 30, poll: 0.1) { try GroupSnapshot(daemon).handled >= 300 }
         #expect(noida.stop(SIGTERM) == 0)
         Thread.sleep(forTimeInterval: 2)
