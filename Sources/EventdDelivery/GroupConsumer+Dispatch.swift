@@ -20,6 +20,9 @@ extension GroupConsumer {
             metrics.record(group: group, topic: batch[indices[0]].topic, result)
             return result
         }
+        let first = batch[indices[0]], last = batch[indices[indices.count - 1]]
+        let commit = BatchCommit(group: group, topic: first.topic, partition: first.partition, offsets: first.offset...last.offset)
+        call.batch = commit
         var scratch = EventScratch()
         defer { scratch.free() }
         var seenIDs = BatchIDSet(capacity: indices.count)
@@ -32,6 +35,15 @@ extension GroupConsumer {
                      parked: &parked, memo: handed, call: call, result: &result)
             if result.notDue != nil { break }
         }
+        // On disk before the caller stores any offset of this batch; if it is not, the partition is read again.
+        do { try commit.finish() } catch {
+            commit.rollback()
+            logger.error("state store commit failed; the partition is read again", metadata: [
+                "topic": "\(first.topic)", "partition": "\(first.partition)", "error": "\(error)",
+            ])
+            tracker.fail(.local(step: "store commit", reason: "\(error)"))
+        }
+        for plugin in commit.committed { outboxCommitted(plugin) }
         // Metrics are recorded here, in parallel across partitions, not on the polling thread.
         metrics.record(group: group, topic: batch[indices[0]].topic, result)
         return result

@@ -82,26 +82,35 @@ extension GroupConsumer {
             var outcome: dte_outcome
             if transactional {
                 do {
-                    let result: TransactionalAttempt = try store.outsideTransactions {
-                        if starts == 0 {
-                            // Marked under the store's lock right before the plugin gets the event, so a marker a
-                            // crash leaves names the event the plugin held, not one waiting for the lock.
-                            starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition,
-                                                               offset: record.offset)) ?? 1
-                            if starts > options.crashLimit { return .quarantined }
+                    /// One attempt inside the open transaction or savepoint: the ledger check, the call, the ledger entry.
+                    func attemptInTransaction() throws -> (commit: Bool, result: dte_outcome?) {
+                        if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
+                        let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
+                        call.transaction = (plugin.name, store)
+                        defer { call.transaction = nil }
+                        let outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                        if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
+                        guard outcome == DTE_OK else { return (false, outcome) }
+                        if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
+                        return (true, outcome)
+                    }
+                    let result: TransactionalAttempt
+                    if let batch = call.batch, try batch.groups(plugin) {
+                        // Group commit: a savepoint in the batch's transaction, committed with the batch.
+                        result = try store.savepoint(attemptInTransaction).map(TransactionalAttempt.outcome) ?? .duplicate
+                    } else {
+                        result = try store.outsideTransactions {
+                            if starts == 0 {
+                                // Marked under the store's lock right before the plugin gets the event, so a marker a
+                                // crash leaves names the event the plugin held, not one waiting for the lock.
+                                starts = (try? store.startDelivery(group: group, topic: record.topic, partition: record.partition,
+                                                                   offset: record.offset, inherited: call.batch?.inherited(plugin) ?? 0)) ?? 1
+                                if starts > options.crashLimit { return .quarantined }
+                            }
+                            let outcome = try store.transaction(attemptInTransaction)
+                            if outcome == DTE_OK { outboxCommitted(plugin) }
+                            return outcome.map(TransactionalAttempt.outcome) ?? .duplicate
                         }
-                        let outcome: dte_outcome? = try store.transaction {
-                            if !eventID.isEmpty, try store.isHandled(group: group, eventID: eventID) { return (false, nil) }
-                            let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
-                            call.transaction = (plugin.name, store)
-                            defer { call.transaction = nil }
-                            let outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
-                            if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
-                            guard outcome == DTE_OK else { return (false, outcome) }
-                            if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
-                            return (true, outcome)
-                        }
-                        return outcome.map(TransactionalAttempt.outcome) ?? .duplicate
                     }
                     switch result {
                     case .quarantined:
@@ -119,7 +128,6 @@ extension GroupConsumer {
                     case .outcome(let result):
                         outcome = result
                     }
-                    if outcome == DTE_OK { outboxCommitted(plugin) }
                 } catch {
                     // The store failed, not the event: a transient failure.
                     writeError("state store: \(error)", errorBuffer)

@@ -31,7 +31,13 @@ public protocol PluginStore: AnyObject, Sendable {
     /// that share the store.
     /// - Throws: `StoreError`; `isBusy` when another process held the store too long.
     func transaction<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R
-    /// Inside `transaction`: runs `body` so that its writes are kept when it
+    /// Opens a write transaction that stays open on this thread across calls (one partition batch: group
+    /// commit) until `commitBatch` or `rollbackBatch`; `savepoint` scopes each event inside it.
+    func beginBatch() throws
+    /// Commits the batch transaction; on return it is durable (on disk), so offsets may follow.
+    func commitBatch() throws
+    func rollbackBatch()
+    /// Inside `transaction` or a batch: runs `body` so that its writes are kept when it
     /// returns `commit` and undone otherwise, leaving the enclosing transaction open.
     func savepoint<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R
     /// Runs `body` while this process holds no transaction open on the store.
@@ -57,10 +63,16 @@ public protocol PluginStore: AnyObject, Sendable {
 
     // MARK: In-flight markers (crash quarantine)
 
-    /// Marks a delivery as started. - Returns: how many times it was started
-    /// (more than 1: the daemon died while the plugin held it).
-    func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int
+    /// Marks a delivery as started. - Parameter inherited: starts it had as part of a batch a crash left
+    /// behind. - Returns: how many times it was started (more than 1: the daemon died while the plugin held it).
+    func startDelivery(group: String, topic: String, partition: Int32, offset: Int64, inherited: Int) throws -> Int
     func finishDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws
+    /// Marks a partition batch's events as in the plugin's hands (group commit), before the plugin gets any.
+    /// - Returns: 0, or — when a batch a crash left behind overlaps `offsets` — its starts (no marker is
+    ///   written then: the caller hands those events over one at a time, each with its own marker).
+    func startBatch(group: String, topic: String, partition: Int32, offsets: ClosedRange<Int64>) throws -> Int
+    /// Forgets the batch markers of the partition that end at or before `offset`.
+    func finishBatch(group: String, topic: String, partition: Int32, through offset: Int64) throws
 
     // MARK: Parked keys (per-key order while an event waits on a delay tier)
 
@@ -81,6 +93,10 @@ public protocol PluginStore: AnyObject, Sendable {
 }
 
 extension PluginStore {
+    public func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int {
+        try startDelivery(group: group, topic: topic, partition: partition, offset: offset, inherited: 0)
+    }
+
     public func markHandled(group: String, eventID: String) throws {
         try markHandled(group: group, eventID: eventID, at: Date())
     }

@@ -51,6 +51,32 @@ extension SQLiteStore {
         return outcome.result
     }
 
+    /// Opens a write transaction that stays open on this thread across calls (a partition batch, group
+    /// commit) until `commitBatch` or `rollbackBatch`; `savepoint` scopes each event inside it, and the
+    /// plugin's own state calls join it. Other threads' transactions on this store wait until it ends.
+    public func beginBatch() throws {
+        transactionLock.lock()
+        do { try beginImmediate() } catch {
+            transactionLock.unlock()
+            throw error
+        }
+    }
+
+    /// Commits the batch transaction; on return it is on disk (one WAL sync for the whole batch).
+    public func commitBatch() throws {
+        defer { transactionLock.unlock() }
+        do { try exec("COMMIT") } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Rolls the batch transaction back (nothing of it stays).
+    public func rollbackBatch() {
+        try? exec("ROLLBACK")
+        transactionLock.unlock()
+    }
+
     /// How long a transaction waits for the write lock another process holds
     /// before it gives up with a busy (transient) error.
     static let writePatience = Duration.seconds(30)
@@ -165,38 +191,6 @@ extension SQLiteStore {
     public func deleteOutbox(through seq: Int64) throws {
         // Patiently: rows left behind would be published again.
         try patiently { try run("DELETE FROM outbox WHERE seq <= ?1", { sqlite3_bind_int64($0, 1, seq) }) }
-    }
-
-    /// Marks a delivery as started; returns how many times it was started
-    /// (more than 1 means the daemon died while the plugin held it).
-    public func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int {
-        try patiently {
-            try run("INSERT INTO inflight(grp, topic, part, off, starts) VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(grp, topic, part, off) DO UPDATE SET starts = starts + 1", {
-                Self.bindDelivery($0, group, topic, partition, offset)
-            })
-        }
-        var starts = 1
-        try run("SELECT starts FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
-            Self.bindDelivery($0, group, topic, partition, offset)
-        }, { starts = Int(sqlite3_column_int64($0, 0)) })
-        return starts
-    }
-
-    public func finishDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws {
-        // Patiently: a marker left behind would count as a crash the next time this offset comes.
-        try patiently {
-            try run("DELETE FROM inflight WHERE grp = ?1 AND topic = ?2 AND part = ?3 AND off = ?4", {
-                Self.bindDelivery($0, group, topic, partition, offset)
-            })
-        }
-    }
-
-    /// Binds a delivery's coordinates to parameters 1 to 4.
-    private static func bindDelivery(_ stmt: OpaquePointer, _ group: String, _ topic: String, _ partition: Int32, _ offset: Int64) {
-        sqlite3_bind_text(stmt, 1, group, -1, transient)
-        sqlite3_bind_text(stmt, 2, topic, -1, transient)
-        sqlite3_bind_int(stmt, 3, partition)
-        sqlite3_bind_int64(stmt, 4, offset)
     }
 
     /// Headers as length-prefixed name/value pairs (a null value has length 0xFFFFFFFF).

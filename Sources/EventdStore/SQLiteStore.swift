@@ -35,7 +35,10 @@ public final class SQLiteStore: PluginStore, @unchecked Sendable {
         db = handle
         sqlite3_busy_timeout(db, Int32(Self.busyTimeoutMs))
         try exec("PRAGMA journal_mode=WAL")
-        try exec("PRAGMA synchronous=NORMAL")
+        // Every commit is on disk when it returns (the WAL is synced): offsets reach Kafka only after the
+        // transaction covering their events, so a power loss cannot drop effects whose offsets are committed.
+        // In-flight markers are written unsynced (SQLiteStore+Transactions): they only need to outlive the process.
+        try exec("PRAGMA synchronous=FULL")
         try exec("CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
         // The idempotency ledger: event ids handled per consumer group.
         try exec("CREATE TABLE IF NOT EXISTS ledger (grp TEXT NOT NULL, event_id TEXT NOT NULL, handled_at INTEGER NOT NULL, PRIMARY KEY (grp, event_id)) WITHOUT ROWID")
@@ -46,6 +49,8 @@ public final class SQLiteStore: PluginStore, @unchecked Sendable {
         try exec(Self.relayLeaseSchema)
         // Deliveries in flight in the plugin: a row left behind is a crash.
         try exec("CREATE TABLE IF NOT EXISTS inflight (grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, off INTEGER NOT NULL, starts INTEGER NOT NULL, PRIMARY KEY (grp, topic, part, off)) WITHOUT ROWID")
+        // Partition batches in flight in the plugin (group commit): a row left behind is a crash somewhere in the range.
+        try exec("CREATE TABLE IF NOT EXISTS inflight_batch (grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, first_off INTEGER NOT NULL, last_off INTEGER NOT NULL, starts INTEGER NOT NULL, PRIMARY KEY (grp, topic, part, first_off)) WITHOUT ROWID")
         // Parked events of handlers that keep per-key order (SQLiteStore+Parking).
         try exec(Self.parkingSchema)
         getStmt = try prepare("SELECT value FROM kv WHERE key = ?1")

@@ -1,0 +1,78 @@
+// Group commit: a partition batch's events for a transactional plugin run in
+// one store transaction, a savepoint per event, committed (durably) before the
+// batch's offsets are stored. A batch marker written before the plugin gets any
+// event tells a crash apart; the batch a crash left behind is handed over again
+// one event at a time, so quarantine still names the one event that was in the plugin.
+import EventdKafka
+import EventdPluginHost
+import EventdStore
+import Foundation
+
+final class BatchCommit {
+    let group: String
+    let topic: String
+    let partition: Int32
+    /// The offsets of the partition's records in this batch.
+    let offsets: ClosedRange<Int64>
+    /// The plugin whose batch transaction is open on this thread (at most one: no thread holds one
+    /// store while waiting for another, so two partitions never wait for each other).
+    private var open: PluginInstance?
+    /// Plugins whose earlier batch a crash left behind, with the starts it had: their events go one
+    /// at a time, each inheriting those starts.
+    private var suspect: [ObjectIdentifier: (plugin: PluginInstance, starts: Int)] = [:]
+    /// Plugins whose transactions committed (their outbox relays are told).
+    private(set) var committed: [PluginInstance] = []
+
+    init(group: String, topic: String, partition: Int32, offsets: ClosedRange<Int64>) {
+        self.group = group
+        self.topic = topic
+        self.partition = partition
+        self.offsets = offsets
+    }
+
+    /// Whether `plugin`'s events of this batch run in its batch transaction (opening it on first use,
+    /// after committing another plugin's); false: one event at a time (a crash left a batch behind).
+    /// - Throws: the store's failure to mark or open the batch.
+    func groups(_ plugin: PluginInstance) throws -> Bool {
+        if open === plugin { return true }
+        if suspect[ObjectIdentifier(plugin)] != nil { return false }
+        try commit()
+        let store = plugin.context.state
+        let leftover = try store.startBatch(group: group, topic: topic, partition: partition, offsets: offsets)
+        if leftover > 0 {
+            suspect[ObjectIdentifier(plugin)] = (plugin, leftover)
+            return false
+        }
+        try store.beginBatch()
+        open = plugin
+        return true
+    }
+
+    /// Starts an event inherits from a batch a crash left behind (0: none).
+    func inherited(_ plugin: PluginInstance) -> Int { suspect[ObjectIdentifier(plugin)]?.starts ?? 0 }
+
+    /// Commits the open transaction (durable on return) and clears the batch markers it covered.
+    func commit() throws {
+        guard let plugin = open else { return }
+        open = nil
+        let store = plugin.context.state
+        try store.commitBatch()
+        committed.append(plugin)
+        try store.finishBatch(group: group, topic: topic, partition: partition, through: offsets.upperBound)
+    }
+
+    /// Ends the batch: commits what is open, and forgets the markers a crash left for the events
+    /// handled one at a time here.
+    func finish() throws {
+        try commit()
+        for (plugin, _) in suspect.values {
+            try plugin.context.state.finishBatch(group: group, topic: topic, partition: partition, through: offsets.upperBound)
+        }
+    }
+
+    /// Undoes the open transaction (the partition is read again).
+    func rollback() {
+        open?.context.state.rollbackBatch()
+        open = nil
+    }
+}
