@@ -25,6 +25,8 @@ public final class ControlServer: @unchecked Sendable {
     let adminGroup: String
     let logger: Logger
     weak var handler: (any ControlHandler)?
+    /// Applied to every answer before it leaves: hides configuration secrets.
+    let redact: @Sendable (String) -> String
     private let listener: UnixSocket
     private let lock = NSLock()
     private var running = true
@@ -35,8 +37,10 @@ public final class ControlServer: @unchecked Sendable {
 
     /// Listens on `path` (mode 0660; group `adminGroup` when it exists and we may chown).
     /// - Throws: `SystemError` when the socket cannot be created.
-    public init(path: String, adminGroup: String, handler: any ControlHandler, logger: Logger) throws {
+    public init(path: String, adminGroup: String, handler: any ControlHandler, logger: Logger,
+                redact: @escaping @Sendable (String) -> String = { $0 }) throws {
         self.path = path
+        self.redact = redact
         self.adminGroup = adminGroup
         self.logger = logger
         self.handler = handler
@@ -106,7 +110,8 @@ public final class ControlServer: @unchecked Sendable {
 
     private func reply(_ client: UnixSocket, _ response: ControlResponse) -> Bool {
         do {
-            try client.writeAll(try ControlCoding.encodeLine(response))
+            let line = try ControlCoding.encodeLine(response)
+            try client.writeAll(Data(redact(String(decoding: line, as: UTF8.self)).utf8))
             return true
         } catch {
             return false
