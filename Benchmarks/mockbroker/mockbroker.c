@@ -27,6 +27,7 @@
  * first in symbol lookup), and sets the option on every accepted socket. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -59,6 +60,38 @@ int accept4(int s, struct sockaddr *addr, socklen_t *len, int flags) {
     static int (*real)(int, struct sockaddr *, socklen_t *, int);
     if (!real) real = (int (*)(int, struct sockaddr *, socklen_t *, int))dlsym(RTLD_NEXT, "accept4");
     return with_nodelay(real(s, addr, len, flags));
+}
+
+/* A TLS proxy in front of the mock (the TLS broker test): a broker advertises
+ * the address it listens on, so clients told of 127.0.0.1:P would bypass a
+ * proxy on another port. With MOCKBROKER_LISTEN_HOST=127.0.0.2 each mock broker
+ * listens on 127.0.0.2:P instead but still believes (getsockname) and
+ * advertises it is 127.0.0.1:P, where the proxy listens and forwards to it. */
+static int moved_fds[64];
+static int moved_count;
+
+int bind(int s, const struct sockaddr *addr, socklen_t len) {
+    static int (*real)(int, const struct sockaddr *, socklen_t);
+    if (!real) real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
+    const char *host = getenv("MOCKBROKER_LISTEN_HOST");
+    if (host && addr && addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in) && moved_count < 64) {
+        struct sockaddr_in moved = *(const struct sockaddr_in *)addr;
+        if (moved.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && inet_pton(AF_INET, host, &moved.sin_addr) == 1) {
+            int rc = real(s, (const struct sockaddr *)&moved, sizeof moved);
+            if (rc == 0) moved_fds[moved_count++] = s;
+            return rc;
+        }
+    }
+    return real(s, addr, len);
+}
+
+int getsockname(int s, struct sockaddr *addr, socklen_t *len) {
+    static int (*real)(int, struct sockaddr *, socklen_t *);
+    if (!real) real = (int (*)(int, struct sockaddr *, socklen_t *))dlsym(RTLD_NEXT, "getsockname");
+    int rc = real(s, addr, len);
+    for (int i = 0; rc == 0 && i < moved_count; i++)
+        if (moved_fds[i] == s && addr->sa_family == AF_INET) ((struct sockaddr_in *)addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return rc;
 }
 
 static volatile sig_atomic_t stop;

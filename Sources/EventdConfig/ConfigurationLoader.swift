@@ -10,6 +10,8 @@ public struct ConfigurationOverrides: Sendable {
     public var stateDir: String?
     public var runtimeDir: String?
     public var controlSocket: String?
+    /// Where `${credential:NAME}` references are read from.
+    public var credentials = CredentialResolver()
     public init() {}
 }
 
@@ -23,7 +25,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigError(file: path, line: 0, reason: "cannot read: \(error.localizedDescription)")
         }
-        var config = try parseDaemon(text: text, file: path)
+        var config = try parseDaemon(text: text, file: path, credentials: overrides.credentials)
         let baseDir = (path as NSString).deletingLastPathComponent
         // Paths in the file are relative to the file; paths on the command line to the working directory.
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (baseDir.isEmpty ? p : "\(baseDir)/\(p)") }
@@ -60,7 +62,8 @@ public enum ConfigurationLoader {
     }
 
     /// Parses the daemon file alone (no plugin files, no path resolution).
-    public static func parseDaemon(text: String, file: String) throws(ConfigError) -> DaemonConfiguration {
+    public static func parseDaemon(text: String, file: String,
+                                   credentials: CredentialResolver = .init()) throws(ConfigError) -> DaemonConfiguration {
         let root = try parseTOML(text, file: file)
         let reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
         var config = DaemonConfiguration()
@@ -92,8 +95,8 @@ public enum ConfigurationLoader {
         config.createTopics = try kafka.bool("create_topics") ?? config.createTopics
         config.createPartitions = try kafka.int("create_partitions", in: 1...10_000) ?? config.createPartitions
         config.createReplicationFactor = try kafka.int("create_replication_factor", in: 1...32) ?? config.createReplicationFactor
-        config.consumerProperties = try kafka.properties("consumer")
-        config.producerProperties = try kafka.properties("producer")
+        config.consumerProperties = try kafka.properties("consumer", credentials: credentials, secrets: &config.secrets)
+        config.producerProperties = try kafka.properties("producer", credentials: credentials, secrets: &config.secrets)
         for reserved in ["group.id", "bootstrap.servers", "enable.auto.offset.store"] where config.consumerProperties[reserved] != nil {
             throw TableReader(table: TOMLTable(), path: ["kafka", "consumer"], file: file, locator: LineLocator(text))
                 .error(reserved, "is set by the daemon and may not be configured")
@@ -279,18 +282,28 @@ struct TableReader {
         return out
     }
 
-    /// A table of librdkafka properties: every value a string, number or boolean.
-    func properties(_ key: String) throws(ConfigError) -> [String: String] {
+    /// A table of librdkafka properties: every value a string, number or
+    /// boolean, with its `${credential:NAME}` / `${file:/path}` references
+    /// resolved. Secret values are added to `secrets`.
+    func properties(_ key: String, credentials: CredentialResolver, secrets: inout Secrets) throws(ConfigError) -> [String: String] {
         let sub = try table(key)
         var out: [String: String] = [:]
         for name in sub.table.keys {
             let value = sub.table[name]!
             switch value.type {
-            case .string: out[name] = value.string!
+            case .string:
+                do throws(CredentialResolver.Failure) {
+                    let resolved = try credentials.resolve(value.string!)
+                    out[name] = resolved.value
+                    for secret in resolved.secrets { secrets.insert(secret) }
+                } catch {
+                    throw sub.error(name, error.reason)
+                }
             case .int: out[name] = String(value.int!)
             case .bool: out[name] = value.bool! ? "true" : "false"
             default: throw sub.error(name, "librdkafka properties must be strings, integers or booleans")
             }
+            if Secrets.isSecretProperty(name), let secret = out[name] { secrets.insert(secret) }
         }
         return out
     }

@@ -59,6 +59,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var createReplicationFactor = 3
     public var consumerProperties: [String: String] = [:]
     public var producerProperties: [String: String] = [:]
+    /// Values never to print: secret-named properties and what credentials brought in.
+    public var secrets = Secrets()
 
     /// "host:port" on a loopback address for Prometheus scrapes; empty: off.
     public var metricsListen = ""

@@ -25,18 +25,30 @@ public final class ControlServer: @unchecked Sendable {
     let adminGroup: String
     let logger: Logger
     weak var handler: (any ControlHandler)?
+    /// Applied to every answer before it leaves: hides configuration secrets.
+    let redact: @Sendable (String) -> String
     private let listener: UnixSocket
     private let lock = NSLock()
     private var running = true
-    private var connections = 0
-    static let maxConnections = 16
-    /// How long a half-written request may take to complete.
+    /// Open connections per caller uid.
+    private var connections: [uid_t: Int] = [:]
+    /// Connections one uid may hold: one admin's stuck or hostile client
+    /// cannot take the socket from another (root's `systemctl reload` included).
+    static let maxConnectionsPerUID = 8
+    /// Connections of all uids together; uids other than root and the
+    /// daemon's own leave `maxConnectionsPerUID` of them free for those two.
+    static let maxConnections = 64
+    /// How long a connection may stay silent before its next request begins.
+    static let idleTimeout = 2.0
+    /// How long one request may take from the moment it is awaited to its newline.
     static let requestTimeout = 5.0
 
     /// Listens on `path` (mode 0660; group `adminGroup` when it exists and we may chown).
     /// - Throws: `SystemError` when the socket cannot be created.
-    public init(path: String, adminGroup: String, handler: any ControlHandler, logger: Logger) throws {
+    public init(path: String, adminGroup: String, handler: any ControlHandler, logger: Logger,
+                redact: @escaping @Sendable (String) -> String = { $0 }) throws {
         self.path = path
+        self.redact = redact
         self.adminGroup = adminGroup
         self.logger = logger
         self.handler = handler
@@ -70,21 +82,38 @@ public final class ControlServer: @unchecked Sendable {
                 if error.errno == EINVAL || error.errno == EBADF { return }
                 continue
             }
-            let admitted = lock.withLock {
-                guard connections < Self.maxConnections else { return false }
-                connections += 1
-                return true
-            }
-            guard admitted else {
-                try? client.writeAll(ControlCoding.encodeLine(ControlResponse.failure(.init(.refused, "too many control connections"))))
+            guard let peer = try? client.peerCredentials() else { continue }
+            if let refusal = admit(peer.uid) {
+                logger.warning("control connection refused: \(refusal)", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+                try? client.writeAll(ControlCoding.encodeLine(ControlResponse.failure(.init(.refused, refusal))))
                 continue
             }
             let thread = Thread { [self] in
-                serve(client)
-                lock.withLock { connections -= 1 }
+                serve(client, peer: peer)
+                lock.withLock {
+                    connections[peer.uid, default: 1] -= 1
+                    if connections[peer.uid] == 0 { connections[peer.uid] = nil }
+                }
             }
             thread.name = "control-conn"
             thread.start()
+        }
+    }
+
+    /// Counts a connection of `uid` in, or says why not.
+    func admit(_ uid: uid_t) -> String? {
+        lock.withLock {
+            let mine = connections[uid, default: 0]
+            guard mine < Self.maxConnectionsPerUID else {
+                return "too many control connections from uid \(uid) (\(Self.maxConnectionsPerUID) open)"
+            }
+            let total = connections.values.reduce(0, +)
+            let privileged = uid == 0 || uid == getuid()
+            guard total < Self.maxConnections - (privileged ? 0 : Self.maxConnectionsPerUID) else {
+                return "too many control connections (\(total) open)"
+            }
+            connections[uid] = mine + 1
+            return nil
         }
     }
 
@@ -106,22 +135,15 @@ public final class ControlServer: @unchecked Sendable {
 
     private func reply(_ client: UnixSocket, _ response: ControlResponse) -> Bool {
         do {
-            try client.writeAll(try ControlCoding.encodeLine(response))
+            let line = try ControlCoding.encodeLine(response)
+            try client.writeAll(Data(redact(String(decoding: line, as: UTF8.self)).utf8))
             return true
         } catch {
             return false
         }
     }
 
-    private func serve(_ client: UnixSocket) {
-        let peer: PeerCredentials
-        do {
-            peer = try client.peerCredentials()
-            try client.setReceiveTimeout(seconds: Self.requestTimeout)
-        } catch {
-            logger.error("control connection: \(error)")
-            return
-        }
+    private func serve(_ client: UnixSocket, peer: PeerCredentials) {
         guard isAuthorized(peer) else {
             logger.warning("control connection refused", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
             _ = reply(client, .failure(.init(.refused, "uid \(peer.uid) is neither root nor a member of group \(adminGroup)")))
@@ -130,7 +152,12 @@ public final class ControlServer: @unchecked Sendable {
         var reader = LineReader(socket: client, limit: controlMaxRequestBytes)
         while true {
             let next: LineReader.Line
-            do { next = try reader.next() } catch { return }
+            let now = ContinuousClock.now
+            do {
+                next = try reader.next(deadlines: (now + .seconds(Self.idleTimeout), now + .seconds(Self.requestTimeout)))
+            } catch {
+                return
+            }
             switch next {
             case .tooLong:
                 _ = reply(client, .failure(.init(.badRequest, "request exceeds \(controlMaxRequestBytes) bytes")))

@@ -137,7 +137,11 @@ public struct LineReader {
         self.limit = limit
     }
 
-    public mutating func next() throws(SystemError) -> Line {
+    /// The next line. With `deadlines`, a line that has not begun by the
+    /// first or is not complete by the second ends as `.timedOut`, however
+    /// slowly its bytes trickle in (otherwise the socket's own receive timeout
+    /// applies to each read).
+    public mutating func next(deadlines: (firstByte: ContinuousClock.Instant, complete: ContinuousClock.Instant)? = nil) throws(SystemError) -> Line {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             if let newline = pending.firstIndex(of: 0x0A) {
@@ -146,6 +150,11 @@ public struct LineReader {
                 return line.count > limit ? .tooLong : .line(Data(line))
             }
             if pending.count > limit { return .tooLong }
+            if let deadlines {
+                let left = (pending.isEmpty ? deadlines.firstByte : deadlines.complete) - .now
+                guard left > .zero else { return .timedOut(partial: pending) }
+                try socket.setReceiveTimeout(seconds: max(0.001, Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18))
+            }
             let n = chunk.withUnsafeMutableBytes { raw in
                 Result { () throws(SystemError) -> Int in try socket.read(into: raw) }
             }

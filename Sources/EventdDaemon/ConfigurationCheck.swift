@@ -15,7 +15,7 @@ public enum ConfigurationCheck {
                     try KafkaProperties([name: value]).validate()
                 } catch {
                     throw ConfigError(file: config.file, line: locator?.key(name, in: ["kafka", table]) ?? 0,
-                                      reason: "kafka.\(table): \(error.message)")
+                                      reason: "kafka.\(table): \(config.secrets.redact(error.message))")
                 }
             }
         }

@@ -127,7 +127,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         ])
         try applyRoutes()
         do {
-            control = try ControlServer(path: config.controlSocket, adminGroup: config.adminGroup, handler: self, logger: logger)
+            control = try ControlServer(path: config.controlSocket, adminGroup: config.adminGroup, handler: self, logger: logger,
+                                        redact: { [secrets = config.secrets] in secrets.redact($0) })
             logger.notice("control socket listening", metadata: ["path": "\(config.controlSocket)", "group": "\(config.adminGroup)"])
         } catch {
             logger.error("control socket unavailable; devtrip-eventctl will not reach this daemon: \(error)",

@@ -1,6 +1,7 @@
 // swift-log to the systemd journal, with metadata as structured fields, so
 // `journalctl -u devtrip-eventd PLUGIN=foo CONSUMER_GROUP=bar` works.
 import CSystemd
+import EventdConfig
 import Foundation
 import Logging
 
@@ -108,19 +109,21 @@ public enum LogDestination {
     }
 
     /// Bootstraps swift-log once per process: the journal with structured
-    /// fields when stderr is the journal stream, else plain stderr.
-    public static func bootstrap(level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// fields when stderr is the journal stream, else plain stderr; either way
+    /// with `secrets` replaced by `[redacted]`.
+    public static func bootstrap(level: Logger.Level, secrets: Secrets = Secrets(),
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         if journalStreamMatchesStderr(environment: environment) {
             LoggingSystem.bootstrap { label in
                 var handler = JournalLogHandler(label: label)
                 handler.logLevel = level
-                return handler
+                return RedactingLogHandler(handler, secrets: secrets)
             }
         } else {
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
-                return handler
+                return RedactingLogHandler(handler, secrets: secrets)
             }
         }
     }

@@ -73,7 +73,7 @@ struct EventdCommand: ParsableCommand {
             print("configuration OK: \(config) (\(configuration.catalog.count) events, \(configuration.plugins.count) plugin files)")
             return
         }
-        LogDestination.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
+        LogDestination.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info, secrets: configuration.secrets)
         let logger = Logger(label: "devtrip-eventd")
         let daemon = Daemon(configuration: configuration, overrides: overrides, logger: logger)
 

@@ -12,11 +12,13 @@ final class FaultInjectingMock: @unchecked Sendable {
     private let input = Pipe()
     private var sent = 0
 
-    init(dir: String, partitions: Int = 6, brokers: Int = 1, topics: [String]) throws {
+    /// - Parameter environment: more for the mock (MOCKBROKER_LISTEN_HOST puts it behind a TLS proxy).
+    init(dir: String, partitions: Int = 6, brokers: Int = 1, topics: [String], environment extra: [String: String] = [:]) throws {
         let binary = "\(Harness.fixtureStage)/mockbroker"
         guard FileManager.default.fileExists(atPath: binary) else { throw HarnessError("\(binary) missing: run `make fixtures`") }
         var environment = ProcessInfo.processInfo.environment
         environment["MOCKBROKER_BROKERS"] = String(brokers)
+        environment.merge(extra) { _, new in new }
         let process = try ChildProcess(binary, ["\(partitions)"] + topics, logPath: "\(dir)/mockbroker.log",
                                        environment: environment, input: input)
         var address = ""
