@@ -117,7 +117,7 @@ extension GroupConsumer {
                     result.handlers[key, default: HandlerStats(plugin: plugin, event: resolved.event.name)].record(outcome, latency: .zero)
                     return
                 }
-                if outcome.outcome == .parked, policy.keepKeyOrder, let key = record.key {
+                if outcome.outcome == .parked, delivery.policy.keepKeyOrder, let key = record.key {
                     // Later events of its key in this batch wait behind it.
                     parked.insert(plugin, topic: record.topic, key: Array(key))
                 }

@@ -14,7 +14,8 @@ struct Delivery<Record: RecordFields> {
     /// The C event the plugin gets, and the buffer its reason is written to.
     var event: UnsafePointer<dte_event>
     var errorBuffer: UnsafeMutablePointer<CChar>
-    var plugin: PluginInstance
+    /// Unowned: the route table the caller holds keeps the instance alive for the call (no retain per event).
+    unowned(unsafe) var plugin: PluginInstance
     /// The canonical event name of the handler.
     var eventName: String
     var policy: RetryPolicy

@@ -160,11 +160,13 @@ final class DaemonUnderTest {
     /// `plugins` and `fixtures`, with the shipped configuration edited by `replacing` and `pluginFiles`.
     /// - Returns: the daemon, its directory and its plugin directory.
     static func embedded(_ tag: String, plugins: [String], fixtures: [String] = [], replacing: [(String, String)] = [],
-                         pluginFiles: [String: String] = [:]) throws -> (daemon: DaemonUnderTest, dir: String, plugins: String) {
+                         pluginFiles: [String: String] = [:], environment: [String: String] = [:]
+    ) throws -> (daemon: DaemonUnderTest, dir: String, plugins: String) {
         let dir = try Harness.temporaryDirectory(tag)
         let config = try Harness.configuration(in: dir, replacing: replacing, pluginFiles: pluginFiles)
         let pluginDir = try Harness.pluginDirectory(in: dir, plugins: plugins, fixtures: fixtures)
-        return (try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: pluginDir, dir: dir), dir, pluginDir)
+        return (try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: pluginDir, dir: dir, environment: environment),
+                dir, pluginDir)
     }
 
     /// Waits until every consumer group of the daemon has partitions.
