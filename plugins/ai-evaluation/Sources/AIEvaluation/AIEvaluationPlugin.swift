@@ -56,9 +56,12 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         } catch {
             throw HandlingFailure.reject("\(event.name): field 'payload.resultKey': \(error)")
         }
-        let evaluationId = Self.evaluationID(missionId: p.missionId)
+        // One evaluation per completion: the same user may complete the same
+        // mission again (a redo) and is evaluated again; the same event
+        // delivered again finds its own record.
+        let evaluationId = Self.evaluationID(missionId: p.missionId, userId: p.userId, completion: event)
         if let existing = try loadRecord(evaluationId) {
-            host.log(.info, "mission already evaluated; mission.completed ignored",
+            host.log(.info, "completion already evaluated; mission.completed ignored",
                      ["evaluationId": evaluationId, "status": existing.status.rawValue, "eventId": envelope.eventId])
             return
         }
@@ -85,13 +88,13 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         guard p.attempt >= 2 else {
             throw HandlingFailure.reject("\(event.name): field 'payload.attempt' must be at least 2 (attempt 1 is the evaluation itself), got \(p.attempt)")
         }
-        let evaluationId = Self.evaluationID(missionId: p.missionId)
-        guard p.evaluationId == evaluationId else {
-            throw HandlingFailure.reject("\(event.name): field 'payload.evaluationId' must be '\(evaluationId)' for mission '\(p.missionId)', got '\(p.evaluationId)'")
-        }
+        let evaluationId = p.evaluationId
         try requireSubject(envelope, userId: p.userId)
         guard var record = try loadRecord(evaluationId) else {
             throw HandlingFailure.reject("\(event.name): no evaluation '\(evaluationId)' is recorded (its mission.completed was never handled here)")
+        }
+        guard record.missionId == p.missionId else {
+            throw HandlingFailure.reject("\(event.name): evaluation '\(evaluationId)' is of mission '\(record.missionId)', not '\(p.missionId)'")
         }
         guard record.userId == p.userId else {
             throw HandlingFailure.reject("\(event.name): evaluation '\(evaluationId)' belongs to user '\(record.userId)', not '\(p.userId)'")
@@ -262,7 +265,12 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
 
     // MARK: names
 
-    public static func evaluationID(missionId: String) -> String { "eval-\(missionId)" }
+    /// `eval-<missionId>-<16 hex digits>`: unique per completion event (its id
+    /// and user hashed), the same whenever that event is handled again.
+    public static func evaluationID(missionId: String, userId: String, completion event: Event) -> String {
+        let digest = event.followUpID(0, plugin: "\(name)/evaluation/\(userId)").dropFirst(3).prefix(16)
+        return "eval-\(missionId)-\(digest)"
+    }
     public static func recordKey(_ evaluationId: String) -> String { "evaluation/\(evaluationId)" }
     public static func statsKey(userId: String) -> String { "stats/\(userId)" }
     public static let globalStatsKey = "global/stats"

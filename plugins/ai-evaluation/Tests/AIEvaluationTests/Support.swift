@@ -80,6 +80,15 @@ struct Produced: Equatable {
 }
 
 let occurredAt = "2024-05-01T10:00:00Z"
+
+/// The evaluation id of the completion event `eventId` (of `userId` and `missionId`).
+func evalID(_ eventId: String = "evt-1", missionId: String = "m-1", userId: String = "u-1") -> String {
+    AIEvaluationPlugin.evaluationID(missionId: missionId, userId: userId,
+                                    completion: Event(topic: "", value: nil, name: "", id: eventId, consumerGroup: ""))
+}
+
+/// The evaluation of the default `missionCompleted()`.
+let evalM1 = evalID()
 let producedTime = "2024-05-01T10:00:00.000Z"
 
 /// A plugin loaded into a test host, with a temporary object store root.
@@ -157,7 +166,7 @@ func missionCompleted(id: String = "evt-1", userId: String = "u-1", missionId: S
 }
 
 func retryRequested(id: String = "retry-1", userId: String = "u-1", missionId: String = "m-1",
-                    evaluationId: String = "eval-m-1", attempt: Int = 2, reason: String = "manual") -> Event {
+                    evaluationId: String = evalM1, attempt: Int = 2, reason: String = "manual") -> Event {
     envelopeEvent(name: "evaluation.retry.requested", topic: "evaluation-events", id: id,
                   payload: ["userId": userId, "missionId": missionId, "evaluationId": evaluationId,
                             "attempt": attempt, "reason": reason],
