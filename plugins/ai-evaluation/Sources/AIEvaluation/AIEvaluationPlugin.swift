@@ -70,7 +70,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
             evaluationId: evaluationId, userId: p.userId, missionId: p.missionId, resultKey: p.resultKey,
             durationSeconds: p.durationSeconds, evaluator: evaluator.name, status: .retrying, attempts: 0,
             startedAt: time, updatedAt: time, history: [])
-        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var followUps = FollowUpBatch(event: event, envelope: envelope, userId: p.userId)
         try followUps.add("evaluation.started", topic: configuration.evaluationTopic,
                           EvaluationStarted(userId: p.userId, missionId: p.missionId, evaluationId: evaluationId))
         var delta = StatsDelta(started: 1)
@@ -113,7 +113,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
             throw HandlingFailure.reject("\(event.name): attempt \(p.attempt) of '\(evaluationId)' does not follow the recorded attempt \(record.attempts)")
         }
         let time = Timestamp.string(envelope.occurredAt)
-        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var followUps = FollowUpBatch(event: event, envelope: envelope, userId: p.userId)
         var delta = StatsDelta(retriesAttempted: 1)
         try runAttempt(p.attempt, record: &record, eventId: envelope.eventId, time: time, isRetry: true,
                        followUps: &followUps, delta: &delta)
@@ -215,7 +215,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
     func commit(_ record: EvaluationRecord, _ followUps: FollowUpBatch, _ delta: StatsDelta, time: String) throws {
         for item in followUps.items {
             do {
-                try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value)
+                try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value, headers: item.headers)
             } catch {
                 throw HandlingFailure.retry("producing \(item.type) to '\(item.topic)' failed: \(error)")
             }
@@ -276,24 +276,24 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
     public static let globalStatsKey = "global/stats"
 }
 
-/// The follow-up events of one handled event, in order, with deterministic ids.
+/// The follow-up events of one handled event, in order, with deterministic
+/// ids, each tied to the handled event (causation, correlation, trace).
 struct FollowUpBatch {
     let event: Event
-    let occurredAt: Date
+    let lineage: EventLineage
     let userId: String
-    private(set) var items: [(type: String, topic: String, value: [UInt8])] = []
+    private(set) var items: [(type: String, topic: String, value: [UInt8], headers: [Header])] = []
 
-    init(event: Event, occurredAt: Date, userId: String) {
+    init<P>(event: Event, envelope: EventEnvelope<P>, userId: String) {
         self.event = event
-        self.occurredAt = occurredAt
+        lineage = envelope.lineage
         self.userId = userId
     }
 
     mutating func add<P: Encodable>(_ type: String, topic: String, _ payload: P) throws {
         let outgoing = OutgoingEvent(id: event.followUpID(items.count, plugin: AIEvaluationPlugin.name), type: type,
-                                     occurredAt: occurredAt, source: AIEvaluationPlugin.source, subject: userId,
-                                     payload: payload)
-        items.append((type, topic, try outgoing.encoded()))
+                                     source: AIEvaluationPlugin.source, subject: userId, payload: payload, after: lineage)
+        items.append((type, topic, try outgoing.encoded(), lineage.followUpHeaders(followUpId: outgoing.eventId)))
     }
 }
 

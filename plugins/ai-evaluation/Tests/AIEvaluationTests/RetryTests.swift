@@ -60,6 +60,22 @@ import Testing
         #expect(f.host.produced.count == 9)
     }
 
+    @Test func theRetryChainKeepsTheFirstEventsCorrelationAndTrace() throws {
+        let f = try Fixture()
+        #expect(f.host.handle(missionCompleted()) == .ok)       // hop 1: started, failed, retry.requested(2)
+        #expect(try f.feedBack(2) == .ok)                        // hop 2: retry.completed, failed, retry.requested(3)
+        #expect(try f.feedBack(5) == .ok)                        // hop 3: retry.completed, failed, notification
+        let out = try f.produced
+        let trace = try #require(out[0].traceparent.flatMap(TraceContext.init))
+        #expect(out.allSatisfy { $0.correlationId == "evt-1" }, "\(out.map(\.correlationId))")
+        #expect(out[0..<3].allSatisfy { $0.causationId == "evt-1" })
+        #expect(out[3..<6].allSatisfy { $0.causationId == out[2].eventId })
+        #expect(out[6..<9].allSatisfy { $0.causationId == out[5].eventId })
+        let traces = out.compactMap { $0.traceparent.flatMap(TraceContext.init) }
+        #expect(traces.count == 9 && traces.allSatisfy { $0.traceId == trace.traceId })
+        #expect(Set(traces.map(\.spanId)).count == 9, "a span of its own per follow-up")
+    }
+
     @Test func aRetryThatFindsTheObjectCompletesTheEvaluation() throws {
         let f = try Fixture()
         #expect(f.host.handle(missionCompleted()) == .ok)

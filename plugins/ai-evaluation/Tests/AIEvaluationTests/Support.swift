@@ -57,6 +57,9 @@ struct Produced: Equatable {
     var occurredAt: String
     var source: String
     var subject: String?
+    var causationId: String
+    var correlationId: String
+    var traceparent: String?
     var payload: JSON
 
     init(_ raw: ProducedEvent) throws {
@@ -68,14 +71,17 @@ struct Produced: Equatable {
         occurredAt = try #require(envelope["occurredAt"]?.string)
         source = try #require(envelope["source"]?.string)
         subject = envelope["subject"]?.string
+        causationId = try #require(envelope["causationId"]?.string)
+        correlationId = try #require(envelope["correlationId"]?.string)
+        traceparent = raw.header("traceparent")
         payload = try #require(envelope["payload"])
-        let keys: Set<String> = ["eventId", "eventType", "occurredAt", "source", "subject", "payload"]
+        let keys: Set<String> = ["eventId", "eventType", "occurredAt", "source", "subject", "causationId", "correlationId", "payload"]
         if case .object(let o) = envelope { #expect(Set(o.keys) == keys) }
     }
 
     /// This record handed back to the plugin, as the daemon would route it.
     func asEvent(group: String = "ai-evaluation-group", raw: ProducedEvent) -> Event {
-        Event(topic: topic, key: raw.key, value: raw.value, name: eventType, id: eventId, consumerGroup: group)
+        Event(topic: topic, key: raw.key, value: raw.value, headers: raw.headers, name: eventType, id: eventId, consumerGroup: group)
     }
 }
 
@@ -90,6 +96,13 @@ func evalID(_ eventId: String = "evt-1", missionId: String = "m-1", userId: Stri
 /// The evaluation of the default `missionCompleted()`.
 let evalM1 = evalID()
 let producedTime = "2024-05-01T10:00:00.000Z"
+
+/// Whether an RFC 3339 time lies within the last minute (a follow-up occurs when it is produced).
+func isRecent(_ text: String) -> Bool {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.date(from: text).map { abs($0.timeIntervalSinceNow) < 60 } ?? false
+}
 
 /// A plugin loaded into a test host, with a temporary object store root.
 final class Fixture {
