@@ -30,10 +30,21 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         store = configuration.makeObjectStore()
         documents = StateDocuments(host: host)
         evaluator = try Evaluators.make(configuration.evaluator, rule: configuration.scoringRule)
+        Self.prepareRoot(configuration.objectStoreRoot, host: host)
+    }
+
+    /// Creates a missing object store root (the mission service writes into
+    /// it), so that a fresh state directory works at once; warns when it
+    /// cannot be there.
+    static func prepareRoot(_ root: String, host: PluginHost) {
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: configuration.objectStoreRoot, isDirectory: &isDirectory) || !isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue { return }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            host.log(.info, "object store root created", ["object_store_root": root])
+        } catch {
             host.log(.warning, "object store root is not a directory (yet): every evaluation fails until it exists",
-                     ["object_store_root": configuration.objectStoreRoot])
+                     ["object_store_root": root, "error": "\(error)"])
         }
     }
 

@@ -220,10 +220,24 @@ import Testing
     }
 
     @Test func aMissingStoreRootIsARetryableFailure() throws {
-        let f = try Fixture(settings: ["object_store_root": "/nonexistent/ai-evaluation-test-root"])
+        // Under /proc: a root that cannot be created, even by root.
+        let f = try Fixture(settings: ["object_store_root": "/proc/ai-evaluation-test-root"])
         #expect(f.host.logs.contains { $0.message.contains("object store root") })
         #expect(f.host.handle(missionCompleted()) == .ok)
         try expectRetryableFailure(f, reason: "object 'u-1/m-1.json' not found")
+    }
+
+    @Test func aMissingStoreRootIsCreatedAtStart() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ai-eval-root-\(UUID().uuidString)/state/mission-results")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent().deletingLastPathComponent()) }
+        let f = try Fixture(settings: ["object_store_root": root.path])
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(f.host.logs.contains { $0.message == "object store root created" && $0.fields["object_store_root"] == root.path })
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("u-1"), withIntermediateDirectories: true)
+        try Data(#"{"tests":[{"name":"a","passed":true}],"lintWarnings":0}"#.utf8).write(to: root.appendingPathComponent("u-1/m-1.json"))
+        #expect(f.host.handle(missionCompleted()) == .ok)
+        #expect(try f.produced.map(\.eventType) == ["evaluation.started", "evaluation.completed", "notification.requested"])
     }
 
     @Test func corruptJSONIsARetryableFailure() throws {
