@@ -13,7 +13,7 @@ PLUGINS := $(filter-out sdk,$(notdir $(patsubst %/Package.swift,%,$(wildcard plu
 
 DOCS := $(CURDIR)/.build-docs
 
-.PHONY: all build deps plugins fixtures docs run test test-unit test-plugins soak clean
+.PHONY: all build deps plugins fixtures docs run demo test test-unit test-plugins soak clean
 
 all: build plugins
 
@@ -64,11 +64,19 @@ docs: build
 	@for shell in bash zsh fish; do .build/$(CONFIG)/devtrip-eventctl --generate-completion-script $$shell > $(DOCS)/completion/devtrip-eventctl.$$shell; done
 	@ls $(DOCS)/man $(DOCS)/completion
 
+# The shipped configuration, with ai-evaluation's object store under the run's state directory.
 run: deps build plugins
-	@mkdir -p $(RUNDIR)
-	$(CURDIR)/.build/$(CONFIG)/devtrip-eventd --config etc/devtrip-eventd/eventd.toml \
+	@mkdir -p $(RUNDIR)/state
+	@rm -rf $(RUNDIR)/etc && cp -r etc/devtrip-eventd $(RUNDIR)/etc
+	@sed -i 's|^object_store_root = .*|object_store_root = "$(RUNDIR)/state/mission-results"|' $(RUNDIR)/etc/plugins.d/ai-evaluation.toml
+	$(CURDIR)/.build/$(CONFIG)/devtrip-eventd --config $(RUNDIR)/etc/eventd.toml \
 	  --brokers embedded --plugin-dir $(STAGE) --state-dir $(RUNDIR)/state \
 	  --runtime-dir $(RUNDIR)/run --control-socket $(RUNDIR)/run/control.sock
+
+# A scripted user journey published into the daemon `make run` started (in another terminal),
+# then the chain of events it caused, with causation links (docs/demo.sh).
+demo:
+	@bash docs/demo.sh $(RUNDIR)
 
 # Each plugin package runs its own tests against the SDK's test host.
 test-plugins:

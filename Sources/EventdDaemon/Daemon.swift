@@ -259,6 +259,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         metricsEndpoint?.stop()
         statusTimer?.cancel()
         lagTimer?.cancel()
+        // From here on the clients close, and with them the embedded cluster: their errors are not a degradation.
+        health.stop()
         let all = groups
         DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
         // Consumers are done: what they committed to outboxes goes out now (what does not, goes after a restart).
@@ -268,7 +270,6 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
             if left > 0 { logger.error("producer still has \(left) undelivered records at exit") }
         }
         let summary = statusLine()
-        health.stop()
         registry?.shutdownAll()
         // Clients go before the embedded cluster they talk to.
         controlLock.withLock { groupsByName.removeAll() }

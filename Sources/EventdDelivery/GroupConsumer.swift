@@ -319,7 +319,7 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         parkedKeys.invalidate()
         metrics.rebalance(group: group)
         if !pausedTopics.isEmpty || !disabledPlugins.isEmpty { applyPause() }
-        logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
+        logger.info("partitions assigned", metadata: ["count": "\(partitions.count)", "partitions": "\(PartitionRanges.summary(partitions))"])
     }
 
     public func kafkaRevoked(_ partitions: [TopicPartition]) {

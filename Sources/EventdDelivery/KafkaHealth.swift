@@ -20,6 +20,8 @@ public final class KafkaHealth: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var state: Degradation?
+    /// Set by `stop`: the daemon is closing its clients, whose errors then say nothing of the brokers.
+    private var stopped = false
     private var probe: (@Sendable () -> KafkaError?)?
     private var timer: DispatchSourceTimer?
     /// Serial: one probe at a time.
@@ -53,9 +55,14 @@ public final class KafkaHealth: @unchecked Sendable {
         self.timer = timer
     }
 
+    /// Stops probing and stops judging: a clean stop closes the clients and
+    /// the embedded cluster, and the errors that follow are no degradation.
     public func stop() {
         timer?.cancel()
-        lock.withLock { probe = nil }
+        lock.withLock {
+            probe = nil
+            stopped = true
+        }
     }
 
     /// A client-level error from librdkafka (producer or a consumer group's client).
@@ -78,7 +85,7 @@ public final class KafkaHealth: @unchecked Sendable {
 
     private func enter(_ reason: String) {
         let entered = lock.withLock { () -> Bool in
-            guard state == nil else { return false }
+            guard state == nil, !stopped else { return false }
             let degradation = Degradation(reason: reason, since: Date())
             state = degradation
             announce(degradation)

@@ -11,11 +11,37 @@ struct EventctlCommand: ParsableCommand {
         commandName: "devtrip-eventctl",
         abstract: "Administer a running devtrip-eventd through its control socket.",
         discussion: """
+            -s/--socket PATH may come before the command too (devtrip-eventctl -s PATH status). \
             Exit codes: 0 success; 1 the operation failed; 2 the daemon refused it; \
             64 usage error; 69 the daemon cannot be reached.
             """,
         subcommands: [Status.self, PluginList.self, PluginReload.self, Reload.self, PluginDisable.self, PluginEnable.self,
                       ConsumerPause.self, ConsumerResume.self, DLQList.self, DLQReplay.self, Stats.self, ConfCheck.self])
+
+    static func main() {
+        main(socketAfterCommand(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// The arguments with a `-s PATH`, `--socket PATH` or `--socket=PATH` given
+    /// before the command moved behind the command's name, where the command's
+    /// options are parsed (knotc and haproxy users put the socket first).
+    static func socketAfterCommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first, first.hasPrefix("-") {
+            if first == "-s" || first == "--socket", rest.count >= 2 {
+                leading += ["--socket", rest[rest.startIndex + 1]]
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--socket=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, let command = rest.first else { return arguments }
+        return [command] + leading + rest.dropFirst()
+    }
 }
 
 enum Exit {
@@ -26,7 +52,7 @@ enum Exit {
 }
 
 struct Connection: ParsableArguments {
-    @Option(name: .long, help: "The daemon's control socket.")
+    @Option(name: [.short, .long], help: "The daemon's control socket (also accepted before the command).")
     var socket = ProcessInfo.processInfo.environment["DEVTRIP_EVENTD_SOCKET"] ?? "/run/devtrip-eventd/control.sock"
 
     @Flag(name: .long, help: "Print the daemon's answer as JSON.")

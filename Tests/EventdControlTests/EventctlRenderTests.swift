@@ -104,4 +104,18 @@ import Testing
         #expect(throws: (any Error).self) { try PluginEnable.parse([""]) }
         #expect(throws: (any Error).self) { try Status.parse(["extra"]) }
     }
+
+    @Test func theSocketOptionMayComeBeforeTheCommand() throws {
+        func socket(_ arguments: [String]) throws -> String? {
+            let command = try EventctlCommand.parseAsRoot(EventctlCommand.socketAfterCommand(arguments))
+            return (command as? Status)?.arguments.connection.socket ?? (command as? Stats)?.arguments.connection.socket
+        }
+        #expect(try socket(["-s", "/a.sock", "status"]) == "/a.sock")
+        #expect(try socket(["--socket", "/b.sock", "status", "--json"]) == "/b.sock")
+        #expect(try socket(["--socket=/c.sock", "stats"]) == "/c.sock")
+        #expect(try socket(["status", "-s", "/d.sock"]) == "/d.sock")
+        #expect(EventctlCommand.socketAfterCommand(["status", "--socket", "/e.sock"]) == ["status", "--socket", "/e.sock"])
+        #expect(EventctlCommand.socketAfterCommand(["-s", "/f.sock", "dlq-list", "m.dlq"]) == ["dlq-list", "--socket", "/f.sock", "m.dlq"])
+        #expect(EventctlCommand.socketAfterCommand(["-s"]) == ["-s"])
+    }
 }

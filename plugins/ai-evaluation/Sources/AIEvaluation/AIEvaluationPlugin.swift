@@ -30,10 +30,21 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         store = configuration.makeObjectStore()
         documents = StateDocuments(host: host)
         evaluator = try Evaluators.make(configuration.evaluator, rule: configuration.scoringRule)
+        Self.prepareRoot(configuration.objectStoreRoot, host: host)
+    }
+
+    /// Creates a missing object store root (the mission service writes into
+    /// it), so that a fresh state directory works at once; warns when it
+    /// cannot be there.
+    static func prepareRoot(_ root: String, host: PluginHost) {
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: configuration.objectStoreRoot, isDirectory: &isDirectory) || !isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue { return }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            host.log(.info, "object store root created", ["object_store_root": root])
+        } catch {
             host.log(.warning, "object store root is not a directory (yet): every evaluation fails until it exists",
-                     ["object_store_root": configuration.objectStoreRoot])
+                     ["object_store_root": root, "error": "\(error)"])
         }
     }
 
@@ -56,9 +67,12 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         } catch {
             throw HandlingFailure.reject("\(event.name): field 'payload.resultKey': \(error)")
         }
-        let evaluationId = Self.evaluationID(missionId: p.missionId)
+        // One evaluation per completion: the same user may complete the same
+        // mission again (a redo) and is evaluated again; the same event
+        // delivered again finds its own record.
+        let evaluationId = Self.evaluationID(missionId: p.missionId, userId: p.userId, completion: event)
         if let existing = try loadRecord(evaluationId) {
-            host.log(.info, "mission already evaluated; mission.completed ignored",
+            host.log(.info, "completion already evaluated; mission.completed ignored",
                      ["evaluationId": evaluationId, "status": existing.status.rawValue, "eventId": envelope.eventId])
             return
         }
@@ -67,7 +81,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
             evaluationId: evaluationId, userId: p.userId, missionId: p.missionId, resultKey: p.resultKey,
             durationSeconds: p.durationSeconds, evaluator: evaluator.name, status: .retrying, attempts: 0,
             startedAt: time, updatedAt: time, history: [])
-        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var followUps = FollowUpBatch(event: event, envelope: envelope, userId: p.userId)
         try followUps.add("evaluation.started", topic: configuration.evaluationTopic,
                           EvaluationStarted(userId: p.userId, missionId: p.missionId, evaluationId: evaluationId))
         var delta = StatsDelta(started: 1)
@@ -85,13 +99,13 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         guard p.attempt >= 2 else {
             throw HandlingFailure.reject("\(event.name): field 'payload.attempt' must be at least 2 (attempt 1 is the evaluation itself), got \(p.attempt)")
         }
-        let evaluationId = Self.evaluationID(missionId: p.missionId)
-        guard p.evaluationId == evaluationId else {
-            throw HandlingFailure.reject("\(event.name): field 'payload.evaluationId' must be '\(evaluationId)' for mission '\(p.missionId)', got '\(p.evaluationId)'")
-        }
+        let evaluationId = p.evaluationId
         try requireSubject(envelope, userId: p.userId)
         guard var record = try loadRecord(evaluationId) else {
             throw HandlingFailure.reject("\(event.name): no evaluation '\(evaluationId)' is recorded (its mission.completed was never handled here)")
+        }
+        guard record.missionId == p.missionId else {
+            throw HandlingFailure.reject("\(event.name): evaluation '\(evaluationId)' is of mission '\(record.missionId)', not '\(p.missionId)'")
         }
         guard record.userId == p.userId else {
             throw HandlingFailure.reject("\(event.name): evaluation '\(evaluationId)' belongs to user '\(record.userId)', not '\(p.userId)'")
@@ -110,7 +124,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
             throw HandlingFailure.reject("\(event.name): attempt \(p.attempt) of '\(evaluationId)' does not follow the recorded attempt \(record.attempts)")
         }
         let time = Timestamp.string(envelope.occurredAt)
-        var followUps = FollowUpBatch(event: event, occurredAt: envelope.occurredAt, userId: p.userId)
+        var followUps = FollowUpBatch(event: event, envelope: envelope, userId: p.userId)
         var delta = StatsDelta(retriesAttempted: 1)
         try runAttempt(p.attempt, record: &record, eventId: envelope.eventId, time: time, isRetry: true,
                        followUps: &followUps, delta: &delta)
@@ -212,7 +226,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
     func commit(_ record: EvaluationRecord, _ followUps: FollowUpBatch, _ delta: StatsDelta, time: String) throws {
         for item in followUps.items {
             do {
-                try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value)
+                try host.produce(topic: item.topic, key: Array(record.userId.utf8), value: item.value, headers: item.headers)
             } catch {
                 throw HandlingFailure.retry("producing \(item.type) to '\(item.topic)' failed: \(error)")
             }
@@ -262,30 +276,35 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
 
     // MARK: names
 
-    public static func evaluationID(missionId: String) -> String { "eval-\(missionId)" }
+    /// `eval-<missionId>-<16 hex digits>`: unique per completion event (its id
+    /// and user hashed), the same whenever that event is handled again.
+    public static func evaluationID(missionId: String, userId: String, completion event: Event) -> String {
+        let digest = event.followUpID(0, plugin: "\(name)/evaluation/\(userId)").dropFirst(3).prefix(16)
+        return "eval-\(missionId)-\(digest)"
+    }
     public static func recordKey(_ evaluationId: String) -> String { "evaluation/\(evaluationId)" }
     public static func statsKey(userId: String) -> String { "stats/\(userId)" }
     public static let globalStatsKey = "global/stats"
 }
 
-/// The follow-up events of one handled event, in order, with deterministic ids.
+/// The follow-up events of one handled event, in order, with deterministic
+/// ids, each tied to the handled event (causation, correlation, trace).
 struct FollowUpBatch {
     let event: Event
-    let occurredAt: Date
+    let lineage: EventLineage
     let userId: String
-    private(set) var items: [(type: String, topic: String, value: [UInt8])] = []
+    private(set) var items: [(type: String, topic: String, value: [UInt8], headers: [Header])] = []
 
-    init(event: Event, occurredAt: Date, userId: String) {
+    init<P>(event: Event, envelope: EventEnvelope<P>, userId: String) {
         self.event = event
-        self.occurredAt = occurredAt
+        lineage = envelope.lineage
         self.userId = userId
     }
 
     mutating func add<P: Encodable>(_ type: String, topic: String, _ payload: P) throws {
         let outgoing = OutgoingEvent(id: event.followUpID(items.count, plugin: AIEvaluationPlugin.name), type: type,
-                                     occurredAt: occurredAt, source: AIEvaluationPlugin.source, subject: userId,
-                                     payload: payload)
-        items.append((type, topic, try outgoing.encoded()))
+                                     source: AIEvaluationPlugin.source, subject: userId, payload: payload, after: lineage)
+        items.append((type, topic, try outgoing.encoded(), lineage.followUpHeaders(followUpId: outgoing.eventId)))
     }
 }
 

@@ -31,21 +31,25 @@ import Testing
         #expect(out.map(\.eventType) == ["evaluation.started", "evaluation.completed", "notification.requested"])
         #expect(out.map(\.topic) == ["evaluation-events", "evaluation.completed", "notification-events"])
         #expect(out.map(\.eventId) == (0..<3).map { event.followUpID($0, plugin: "ai-evaluation") })
+        let chain = EventLineage(eventId: "evt-1", correlationId: nil, traceparent: nil)
         for record in out {
             #expect(record.key == "u-1")
             #expect(record.subject == "u-1")
             #expect(record.source == "ai-evaluation-service")
-            #expect(record.occurredAt == producedTime)
+            // It happened when it was produced (the test's event is from 2024), and names its cause and chain.
+            #expect(isRecent(record.occurredAt), "\(record.occurredAt)")
+            #expect(record.causationId == "evt-1" && record.correlationId == "evt-1")
+            #expect(record.traceparent == chain.childTrace(followUpId: record.eventId).description)
         }
         let feedback = "4/5 tests passed. Failed: d. 2 lint warnings (-4). Score 76/100 (pass mark 70). Passed."
-        #expect(out[0].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1"])
-        #expect(out[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1",
+        #expect(out[0].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1)])
+        #expect(out[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1),
                                    "score": 76, "passed": true, "feedback": .string(feedback)])
         #expect(out[2].payload == ["userId": "u-1", "channel": "email", "template": "evaluation.completed",
-                                   "data": ["evaluationId": "eval-m-1", "missionId": "m-1", "score": "76",
+                                   "data": ["evaluationId": .string(evalM1), "missionId": "m-1", "score": "76",
                                             "passed": "true", "feedback": .string(feedback)]])
 
-        let record = try #require(try f.state("evaluation/eval-m-1"))
+        let record = try #require(try f.state("evaluation/\(evalM1)"))
         #expect(record["status"] == "completed")
         #expect(record["attempts"] == 1)
         #expect(record["score"] == 76)
@@ -58,7 +62,7 @@ import Testing
         #expect(record["history"] == [["attempt": 1, "eventId": "evt-1", "at": .string(producedTime), "succeeded": true, "score": 76]])
 
         try f.expectStats(["started": 1, "completed": 1, "passed": 1, "notPassed": 0, "failedAttempts": 0,
-                           "scoreTotal": 76, "averageScore": 76, "lastScore": 76, "lastEvaluationId": "eval-m-1"])
+                           "scoreTotal": 76, "averageScore": 76, "lastScore": 76, "lastEvaluationId": .string(evalM1)])
     }
 
     @Test func aScoreUnderThePassMarkIsACompletedEvaluationThatDidNotPass() throws {
@@ -92,7 +96,7 @@ import Testing
         #expect(global["completed"] == 3)
         #expect(global["scoreTotal"] == 198)
         #expect(global["averageScore"] == 66)
-        #expect(global["lastEvaluationId"] == "eval-m-3")
+        #expect(global["lastEvaluationId"] == .string(evalID("e3", missionId: "m-3", userId: "u-2")))
     }
 
     @Test func acceptsTheMissionEventsTopicAndCloudEventsBinaryMode() throws {
@@ -116,8 +120,8 @@ import Testing
         for f in [a, b] { try f.writeResult(tests: [("a", true), ("b", false)], lintWarnings: 3) }
         #expect(a.host.handle(missionCompleted()) == .ok)
         #expect(b.host.handle(missionCompleted()) == .ok)
-        #expect(a.host.produced == b.host.produced)
-        #expect(a.host.stateString("evaluation/eval-m-1") == b.host.stateString("evaluation/eval-m-1"))
+        #expect(a.host.produced.map(\.timeless) == b.host.produced.map(\.timeless))
+        #expect(a.host.stateString("evaluation/\(evalM1)") == b.host.stateString("evaluation/\(evalM1)"))
     }
 
     @Test func differentEventsGetDifferentFollowUpIDs() throws {
@@ -131,16 +135,58 @@ import Testing
         #expect(ids.allSatisfy { $0.hasPrefix("fu-") && $0.count == 35 })
     }
 
-    @Test func aSecondCompletionOfAnEvaluatedMissionIsIgnored() throws {
+    @Test func theSameCompletionHandledAgainIsIgnored() throws {
         let f = try Fixture()
         try f.writeResult(tests: [("a", true)])
         #expect(f.host.handle(missionCompleted(id: "e1")) == .ok)
         let before = f.host.state
-        // Same mission, new event id (re-sent by the mission service): no second evaluation.
-        #expect(f.host.handle(missionCompleted(id: "e2")) == .ok)
+        // The same event again (a redelivery the ledger did not catch): its own record exists.
+        #expect(f.host.handle(missionCompleted(id: "e1")) == .ok)
         #expect(f.host.produced.count == 3)
         #expect(f.host.state == before)
-        #expect(f.host.logs.contains { $0.message.contains("already evaluated") && $0.fields["evaluationId"] == "eval-m-1" })
+        #expect(f.host.logs.contains { $0.message.contains("already evaluated") && $0.fields["evaluationId"] == evalID("e1") })
+    }
+
+    @Test func aUserCompletingTheSameMissionAgainIsEvaluatedAgain() throws {
+        let f = try Fixture()
+        try f.writeResult(tests: [("a", true), ("b", false)])
+        #expect(f.host.handle(missionCompleted(id: "e1")) == .ok)
+        // The redo: a new completion event of the same user and mission, with a better result.
+        try f.writeResult(tests: [("a", true), ("b", true)])
+        #expect(f.host.handle(missionCompleted(id: "e2")) == .ok)
+        let out = try f.produced
+        #expect(out.map(\.eventType) == ["evaluation.started", "evaluation.completed", "notification.requested",
+                                         "evaluation.started", "evaluation.completed", "notification.requested"])
+        #expect(out[1].payload["evaluationId"] == .string(evalID("e1")))
+        #expect(out[4].payload["evaluationId"] == .string(evalID("e2")))
+        #expect(evalID("e1") != evalID("e2"))
+        #expect(out.compactMap { $0.payload["score"] } == [50, 100])
+        #expect(try f.state("evaluation/\(evalID("e1"))")?["score"] == 50)
+        #expect(try f.state("evaluation/\(evalID("e2"))")?["score"] == 100)
+        try f.expectStats(["started": 2, "completed": 2, "scoreTotal": 150, "lastEvaluationId": .string(evalID("e2"))])
+    }
+
+    @Test func twoUsersCompletingTheSameMissionAreBothEvaluated() throws {
+        let f = try Fixture()
+        try f.writeResult("u-1/m-1.json", tests: [("a", true)])
+        try f.writeResult("u-2/m-1.json", tests: [("a", false), ("b", true)])
+        #expect(f.host.handle(missionCompleted(id: "e1")) == .ok)
+        #expect(f.host.handle(missionCompleted(id: "e2", userId: "u-2", resultKey: "u-2/m-1.json")) == .ok)
+        let completed = try f.produced.filter { $0.eventType == "evaluation.completed" }
+        #expect(completed.map(\.subject) == ["u-1", "u-2"])
+        #expect(completed.compactMap { $0.payload["evaluationId"] } == [.string(evalID("e1")), .string(evalID("e2", userId: "u-2"))])
+        #expect(completed.compactMap { $0.payload["score"] } == [100, 50])
+        #expect(try f.state("evaluation/\(evalID("e2", userId: "u-2"))")?["userId"] == "u-2")
+        #expect(try f.state("stats/u-1")?["lastScore"] == 100)
+        #expect(try f.state("stats/u-2")?["lastScore"] == 50)
+        #expect(try f.state("stats/u-2")?["completed"] == 1)
+        #expect(try f.state("global/stats")?["completed"] == 2)
+    }
+
+    @Test func theEvaluationIdIsDeterministicAndUniquePerCompletion() {
+        #expect(evalID("e1") == evalID("e1"))
+        #expect(evalID("e1").hasPrefix("eval-m-1-") && evalID("e1").count == "eval-m-1-".count + 16)
+        #expect(Set([evalID("e1"), evalID("e2"), evalID("e1", userId: "u-2"), evalID("e1", missionId: "m-2")]).count == 4)
     }
 }
 
@@ -150,11 +196,11 @@ import Testing
         let out = try f.produced
         #expect(out.map(\.eventType) == ["evaluation.started", "evaluation.failed", "evaluation.retry.requested"])
         #expect(out.map(\.topic) == ["evaluation-events", "evaluation-events", "evaluation-events"])
-        #expect(out[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1",
+        #expect(out[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1),
                                    "reason": .string(reason), "retryable": true, "attempt": 1])
-        #expect(out[2].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1",
+        #expect(out[2].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1),
                                    "attempt": 2, "reason": .string(reason)])
-        let record = try #require(try f.state("evaluation/eval-m-1"))
+        let record = try #require(try f.state("evaluation/\(evalM1)"))
         #expect(record["status"] == "retrying")
         #expect(record["attempts"] == 1)
         #expect(record["lastReason"] == .string(reason))
@@ -174,10 +220,24 @@ import Testing
     }
 
     @Test func aMissingStoreRootIsARetryableFailure() throws {
-        let f = try Fixture(settings: ["object_store_root": "/nonexistent/ai-evaluation-test-root"])
+        // Under /proc: a root that cannot be created, even by root.
+        let f = try Fixture(settings: ["object_store_root": "/proc/ai-evaluation-test-root"])
         #expect(f.host.logs.contains { $0.message.contains("object store root") })
         #expect(f.host.handle(missionCompleted()) == .ok)
         try expectRetryableFailure(f, reason: "object 'u-1/m-1.json' not found")
+    }
+
+    @Test func aMissingStoreRootIsCreatedAtStart() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ai-eval-root-\(UUID().uuidString)/state/mission-results")
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent().deletingLastPathComponent()) }
+        let f = try Fixture(settings: ["object_store_root": root.path])
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(f.host.logs.contains { $0.message == "object store root created" && $0.fields["object_store_root"] == root.path })
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("u-1"), withIntermediateDirectories: true)
+        try Data(#"{"tests":[{"name":"a","passed":true}],"lintWarnings":0}"#.utf8).write(to: root.appendingPathComponent("u-1/m-1.json"))
+        #expect(f.host.handle(missionCompleted()) == .ok)
+        #expect(try f.produced.map(\.eventType) == ["evaluation.started", "evaluation.completed", "notification.requested"])
     }
 
     @Test func corruptJSONIsARetryableFailure() throws {
@@ -246,7 +306,7 @@ import Testing
         try FileManager.default.createDirectory(at: f.root.appendingPathComponent("u-1"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: f.root.appendingPathComponent("u-1/m-1.json").path,
                                                    withDestinationPath: outside.path)
-        #expect(f.host.handle(missionCompleted()) == .reject("evaluation 'eval-m-1': object key 'u-1/m-1.json' is invalid: it resolves outside the store root"))
+        #expect(f.host.handle(missionCompleted()) == .reject("evaluation '\(evalM1)': object key 'u-1/m-1.json' is invalid: it resolves outside the store root"))
         #expect(f.host.produced.isEmpty)
         #expect(f.host.state.isEmpty)
     }

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 @Suite struct RetryChainTests {
-    let ids: JSON = ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1"]
+    let ids: JSON = ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1)]
 
     func payload(_ extra: [String: JSON]) -> JSON {
         guard case .object(var base) = ids else { return ids }
@@ -31,8 +31,8 @@ import Testing
         #expect(second[0].payload == payload(["attempt": 2, "succeeded": false]))
         #expect(second[1].payload == payload(["attempt": 2, "retryable": true, "reason": reason]))
         #expect(second[2].payload == payload(["attempt": 3, "reason": reason]))
-        #expect(try f.state("evaluation/eval-m-1")?["attempts"] == 2)
-        #expect(try f.state("evaluation/eval-m-1")?["status"] == "retrying")
+        #expect(try f.state("evaluation/\(evalM1)")?["attempts"] == 2)
+        #expect(try f.state("evaluation/\(evalM1)")?["status"] == "retrying")
 
         // Attempt 3 = max_attempts: final failure and the user is told.
         #expect(try f.feedBack(5) == .ok)
@@ -42,10 +42,10 @@ import Testing
         #expect(third[0].payload == payload(["attempt": 3, "succeeded": false]))
         #expect(third[1].payload == payload(["attempt": 3, "retryable": false, "reason": reason]))
         #expect(third[2].payload == ["userId": "u-1", "channel": "email", "template": "evaluation.failed",
-                                     "data": ["evaluationId": "eval-m-1", "missionId": "m-1", "reason": reason, "attempts": "3"]])
+                                     "data": ["evaluationId": .string(evalM1), "missionId": "m-1", "reason": reason, "attempts": "3"]])
         #expect(f.host.produced.count == 9)
 
-        let record = try #require(try f.state("evaluation/eval-m-1"))
+        let record = try #require(try f.state("evaluation/\(evalM1)"))
         #expect(record["status"] == "failed")
         #expect(record["attempts"] == 3)
         guard case .array(let history)? = record["history"] else { Issue.record("no history"); return }
@@ -60,6 +60,22 @@ import Testing
         #expect(f.host.produced.count == 9)
     }
 
+    @Test func theRetryChainKeepsTheFirstEventsCorrelationAndTrace() throws {
+        let f = try Fixture()
+        #expect(f.host.handle(missionCompleted()) == .ok)       // hop 1: started, failed, retry.requested(2)
+        #expect(try f.feedBack(2) == .ok)                        // hop 2: retry.completed, failed, retry.requested(3)
+        #expect(try f.feedBack(5) == .ok)                        // hop 3: retry.completed, failed, notification
+        let out = try f.produced
+        let trace = try #require(out[0].traceparent.flatMap(TraceContext.init))
+        #expect(out.allSatisfy { $0.correlationId == "evt-1" }, "\(out.map(\.correlationId))")
+        #expect(out[0..<3].allSatisfy { $0.causationId == "evt-1" })
+        #expect(out[3..<6].allSatisfy { $0.causationId == out[2].eventId })
+        #expect(out[6..<9].allSatisfy { $0.causationId == out[5].eventId })
+        let traces = out.compactMap { $0.traceparent.flatMap(TraceContext.init) }
+        #expect(traces.count == 9 && traces.allSatisfy { $0.traceId == trace.traceId })
+        #expect(Set(traces.map(\.spanId)).count == 9, "a span of its own per follow-up")
+    }
+
     @Test func aRetryThatFindsTheObjectCompletesTheEvaluation() throws {
         let f = try Fixture()
         #expect(f.host.handle(missionCompleted()) == .ok)
@@ -72,7 +88,7 @@ import Testing
         #expect(out[1].payload == payload(["score": 98, "passed": true,
                                            "feedback": "2/2 tests passed. 1 lint warning (-2). Score 98/100 (pass mark 70). Passed."]))
         #expect(out[2].payload["template"] == "evaluation.completed")
-        let record = try #require(try f.state("evaluation/eval-m-1"))
+        let record = try #require(try f.state("evaluation/\(evalM1)"))
         #expect(record["status"] == "completed")
         #expect(record["attempts"] == 2)
         #expect(record["score"] == 98)
@@ -107,7 +123,7 @@ import Testing
         #expect(out[1].payload["retryable"] == false)
         #expect(out[1].payload["attempt"] == 1)
         #expect(out[2].payload["template"] == "evaluation.failed")
-        #expect(try f.state("evaluation/eval-m-1")?["status"] == "failed")
+        #expect(try f.state("evaluation/\(evalM1)")?["status"] == "failed")
         #expect(try f.state("stats/u-1")?["finalFailures"] == 1)
     }
 
@@ -119,7 +135,7 @@ import Testing
         let out = try f.produced(from: 3)
         #expect(out.map(\.eventType) == ["evaluation.retry.completed", "evaluation.completed", "notification.requested"])
         #expect(out[0].eventId == retryRequested(id: "operator-1").followUpID(0, plugin: "ai-evaluation"))
-        #expect(try f.state("evaluation/eval-m-1")?["status"] == "completed")
+        #expect(try f.state("evaluation/\(evalM1)")?["status"] == "completed")
     }
 
     @Test func aManualRetryThatFailsAgainIsFinalAgain() throws {
@@ -144,7 +160,7 @@ import Testing
     @Test func aRequestForAnUnknownEvaluationIsRejected() throws {
         let f = try Fixture()
         #expect(f.host.handle(retryRequested()) ==
-            .reject("evaluation.retry.requested: no evaluation 'eval-m-1' is recorded (its mission.completed was never handled here)"))
+            .reject("evaluation.retry.requested: no evaluation '\(evalM1)' is recorded (its mission.completed was never handled here)"))
         #expect(f.host.produced.isEmpty)
         #expect(f.host.state.isEmpty)
     }
@@ -152,7 +168,7 @@ import Testing
     @Test func aRequestSkippingAnAttemptIsRejected() throws {
         let f = try retrying()
         #expect(f.host.handle(retryRequested(attempt: 4)) ==
-            .reject("evaluation.retry.requested: attempt 4 of 'eval-m-1' does not follow the recorded attempt 1"))
+            .reject("evaluation.retry.requested: attempt 4 of '\(evalM1)' does not follow the recorded attempt 1"))
         #expect(f.host.produced.count == 3)
     }
 
@@ -169,13 +185,15 @@ import Testing
     @Test func aRequestOfAnotherUserIsRejected() throws {
         let f = try retrying()
         #expect(f.host.handle(retryRequested(userId: "u-2")) ==
-            .reject("evaluation.retry.requested: evaluation 'eval-m-1' belongs to user 'u-1', not 'u-2'"))
+            .reject("evaluation.retry.requested: evaluation '\(evalM1)' belongs to user 'u-1', not 'u-2'"))
     }
 
     @Test func anEvaluationIdNotOfTheMissionIsRejected() throws {
         let f = try retrying()
-        #expect(f.host.handle(retryRequested(evaluationId: "eval-m-2")) ==
-            .reject("evaluation.retry.requested: field 'payload.evaluationId' must be 'eval-m-1' for mission 'm-1', got 'eval-m-2'"))
+        #expect(f.host.handle(retryRequested(missionId: "m-2")) ==
+            .reject("evaluation.retry.requested: evaluation '\(evalM1)' is of mission 'm-1', not 'm-2'"))
+        #expect(f.host.handle(retryRequested(evaluationId: "eval-m-1")) ==
+            .reject("evaluation.retry.requested: no evaluation 'eval-m-1' is recorded (its mission.completed was never handled here)"))
     }
 
     @Test(arguments: [

@@ -104,9 +104,9 @@ import Testing
         let f = try Fixture(settings: ["evaluator": evaluator])
         try f.writeResult(tests: nineOfTen)
         #expect(f.host.handle(missionCompleted()) == .ok)
-        #expect(try f.produced[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": "eval-m-1", "score": 90, "passed": .bool(passed),
+        #expect(try f.produced[1].payload == ["userId": "u-1", "missionId": "m-1", "evaluationId": .string(evalM1), "score": 90, "passed": .bool(passed),
                                               "feedback": .string("9/10 tests passed. Failed: t7. No lint warnings. Score 90/100 (pass mark 70). \(verdict)")])
-        #expect(try f.state("evaluation/eval-m-1")?["evaluator"] == .string(evaluator))
+        #expect(try f.state("evaluation/\(evalM1)")?["evaluator"] == .string(evaluator))
         #expect(try f.state("stats/u-1")?["notPassed"] == .int(passed ? 0 : 1))
     }
 

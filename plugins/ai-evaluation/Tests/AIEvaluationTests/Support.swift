@@ -57,6 +57,9 @@ struct Produced: Equatable {
     var occurredAt: String
     var source: String
     var subject: String?
+    var causationId: String
+    var correlationId: String
+    var traceparent: String?
     var payload: JSON
 
     init(_ raw: ProducedEvent) throws {
@@ -68,19 +71,38 @@ struct Produced: Equatable {
         occurredAt = try #require(envelope["occurredAt"]?.string)
         source = try #require(envelope["source"]?.string)
         subject = envelope["subject"]?.string
+        causationId = try #require(envelope["causationId"]?.string)
+        correlationId = try #require(envelope["correlationId"]?.string)
+        traceparent = raw.header("traceparent")
         payload = try #require(envelope["payload"])
-        let keys: Set<String> = ["eventId", "eventType", "occurredAt", "source", "subject", "payload"]
+        let keys: Set<String> = ["eventId", "eventType", "occurredAt", "source", "subject", "causationId", "correlationId", "payload"]
         if case .object(let o) = envelope { #expect(Set(o.keys) == keys) }
     }
 
     /// This record handed back to the plugin, as the daemon would route it.
     func asEvent(group: String = "ai-evaluation-group", raw: ProducedEvent) -> Event {
-        Event(topic: topic, key: raw.key, value: raw.value, name: eventType, id: eventId, consumerGroup: group)
+        Event(topic: topic, key: raw.key, value: raw.value, headers: raw.headers, name: eventType, id: eventId, consumerGroup: group)
     }
 }
 
 let occurredAt = "2024-05-01T10:00:00Z"
+
+/// The evaluation id of the completion event `eventId` (of `userId` and `missionId`).
+func evalID(_ eventId: String = "evt-1", missionId: String = "m-1", userId: String = "u-1") -> String {
+    AIEvaluationPlugin.evaluationID(missionId: missionId, userId: userId,
+                                    completion: Event(topic: "", value: nil, name: "", id: eventId, consumerGroup: ""))
+}
+
+/// The evaluation of the default `missionCompleted()`.
+let evalM1 = evalID()
 let producedTime = "2024-05-01T10:00:00.000Z"
+
+/// Whether an RFC 3339 time lies within the last minute (a follow-up occurs when it is produced).
+func isRecent(_ text: String) -> Bool {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.date(from: text).map { abs($0.timeIntervalSinceNow) < 60 } ?? false
+}
 
 /// A plugin loaded into a test host, with a temporary object store root.
 final class Fixture {
@@ -157,7 +179,7 @@ func missionCompleted(id: String = "evt-1", userId: String = "u-1", missionId: S
 }
 
 func retryRequested(id: String = "retry-1", userId: String = "u-1", missionId: String = "m-1",
-                    evaluationId: String = "eval-m-1", attempt: Int = 2, reason: String = "manual") -> Event {
+                    evaluationId: String = evalM1, attempt: Int = 2, reason: String = "manual") -> Event {
     envelopeEvent(name: "evaluation.retry.requested", topic: "evaluation-events", id: id,
                   payload: ["userId": userId, "missionId": missionId, "evaluationId": evaluationId,
                             "attempt": attempt, "reason": reason],

@@ -163,7 +163,7 @@ import Testing
         let a = try Fixture(), b = try Fixture()
         a.send("payment.ticket-balance-low", id: "e-7", payload: balanceLow())
         b.send("payment.ticket-balance-low", id: "e-7", payload: balanceLow())
-        #expect(a.host.produced == b.host.produced)
+        #expect(a.host.produced.map(\.timeless) == b.host.produced.map(\.timeless))
         #expect(a.produced.map(\.eventId) == [followUpID("e-7", 0), followUpID("e-7", 1)])
     }
 }

@@ -21,10 +21,16 @@ public struct EventEnvelope<Payload: Decodable> {
     public var source: String?
     public var subject: String?
     public var payload: Payload
+    /// The event's place in its chain (`causationId`, `correlationId`, `traceparent`); see `EventLineage`.
+    public var causationId: String?
+    public var correlationId: String?
+    public var traceparent: String?
+    public var lineage: EventLineage { EventLineage(eventId: eventId, correlationId: correlationId, traceparent: traceparent) }
 
     /// - Throws: `EventDecodingError` naming the missing or mistyped field.
     public init(_ event: Event) throws {
         guard let value = event.value, !value.isEmpty else { throw EventDecodingError("the event has no value") }
+        traceparent = event.headerString(LineageField.traceparentHeader)
         if let type = event.header("ce_type") {
             guard let id = event.header("ce_id").map({ String(decoding: $0, as: UTF8.self) }), !id.isEmpty else {
                 throw EventDecodingError("CloudEvents record without ce_id")
@@ -37,6 +43,8 @@ public struct EventEnvelope<Payload: Decodable> {
             occurredAt = try Self.timestamp(time, field: "ce_time")
             source = event.header("ce_source").map { String(decoding: $0, as: UTF8.self) }
             subject = event.header("ce_subject").map { String(decoding: $0, as: UTF8.self) }
+            causationId = event.headerString(LineageField.causationHeader)
+            correlationId = event.headerString(LineageField.correlationHeader)
             payload = try Self.decode(Payload.self, from: Data(value), prefix: "")
             return
         }
@@ -47,6 +55,8 @@ public struct EventEnvelope<Payload: Decodable> {
         occurredAt = try Self.timestamp(raw.occurredAt, field: "occurredAt")
         source = raw.source
         subject = raw.subject
+        causationId = raw.causationId
+        correlationId = raw.correlationId
         guard let payloadData = raw.payloadData else { throw EventDecodingError("missing field 'payload'") }
         payload = try Self.decode(Payload.self, from: payloadData, prefix: "payload.")
     }
@@ -57,9 +67,11 @@ public struct EventEnvelope<Payload: Decodable> {
         var occurredAt: String
         var source: String?
         var subject: String?
+        var causationId: String?
+        var correlationId: String?
         var payloadData: Data?
 
-        enum CodingKeys: String, CodingKey { case eventId, eventType, occurredAt, source, subject, payload }
+        enum CodingKeys: String, CodingKey { case eventId, eventType, occurredAt, source, subject, causationId, correlationId, payload }
 
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -68,6 +80,8 @@ public struct EventEnvelope<Payload: Decodable> {
             occurredAt = try c.decode(String.self, forKey: .occurredAt)
             source = try c.decodeIfPresent(String.self, forKey: .source)
             subject = try c.decodeIfPresent(String.self, forKey: .subject)
+            causationId = try c.decodeIfPresent(String.self, forKey: .causationId)
+            correlationId = try c.decodeIfPresent(String.self, forKey: .correlationId)
             payloadData = try c.decodeIfPresent(JSONFragment.self, forKey: .payload)?.data
         }
     }
@@ -167,7 +181,20 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
     public var occurredAt: String
     public var source: String
     public var subject: String?
+    /// The causing event's id and the chain's first event id (absent on an event that starts a chain).
+    public var causationId: String?
+    public var correlationId: String?
     public var payload: Payload
+
+    /// A follow-up of the event `lineage` describes, happening `at` (now by default).
+    /// - Parameters:
+    ///   - id: use `event.followUpID(n)` so a re-sent follow-up keeps its id.
+    public init(id: String, type: String, source: String, subject: String?, payload: Payload,
+                after lineage: EventLineage, at occurredAt: Date = Date()) {
+        self.init(id: id, type: type, occurredAt: occurredAt, source: source, subject: subject, payload: payload)
+        causationId = lineage.eventId
+        correlationId = lineage.correlationId
+    }
 
     /// - Parameters:
     ///   - id: use `event.followUpID(n)` so a re-sent follow-up keeps its id.

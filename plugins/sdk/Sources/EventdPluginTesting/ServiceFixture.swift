@@ -19,6 +19,8 @@ public struct ProducedEnvelope {
     public let topic: String
     public let key: String
     public let envelope: [String: Any]
+    /// The record's `traceparent` header.
+    public let traceparent: String?
     public var eventId: String { envelope["eventId"] as? String ?? "" }
     public var eventType: String { envelope["eventType"] as? String ?? "" }
     public var payload: [String: Any] { envelope["payload"] as? [String: Any] ?? [:] }
@@ -29,6 +31,7 @@ public struct ProducedEnvelope {
         topic = record.topic
         key = String(decoding: record.key ?? [], as: UTF8.self)
         envelope = (try? JSONSerialization.jsonObject(with: Data(record.value ?? []))) as? [String: Any] ?? [:]
+        traceparent = record.header(LineageField.traceparentHeader)
     }
 }
 
@@ -114,16 +117,31 @@ extension TestHost {
 }
 
 /// Checks the envelope every follow-up carries: topic, key and subject (the
-/// user), type, deterministic id, source and time.
+/// user), type, deterministic id, source and time, and — when `cause` (the
+/// id of the event it follows, which started its chain) is given — its
+/// causation, correlation and trace. A follow-up occurs when it is produced:
+/// after its cause (`occurredAt`, the cause's time) and within the last minute.
 public func expectEnvelope(_ p: ProducedEnvelope, id: String, type: String, topic: String, user: String, source: String,
-                           occurredAt: String, sourceLocation: SourceLocation = #_sourceLocation) {
+                           occurredAt: String, cause: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(p.topic == topic, sourceLocation: sourceLocation)
     #expect(p.key == user, sourceLocation: sourceLocation)
     #expect(p.eventType == type, sourceLocation: sourceLocation)
     #expect(p.eventId == id, sourceLocation: sourceLocation)
     #expect(p.envelope["source"] as? String == source, sourceLocation: sourceLocation)
     #expect(p.envelope["subject"] as? String == user, sourceLocation: sourceLocation)
-    #expect(p.envelope["occurredAt"] as? String == occurredAt, sourceLocation: sourceLocation)
+    func date(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+    let happened = (p.envelope["occurredAt"] as? String).flatMap(date)
+    #expect(happened.map { $0 >= (date(occurredAt) ?? .distantPast) && abs($0.timeIntervalSinceNow) < 60 } == true,
+            "occurredAt \(p.envelope["occurredAt"] ?? "none") is the time the follow-up was produced", sourceLocation: sourceLocation)
+    guard let cause else { return }
+    #expect(p.envelope[LineageField.causationId] as? String == cause, sourceLocation: sourceLocation)
+    #expect(p.envelope[LineageField.correlationId] as? String == cause, sourceLocation: sourceLocation)
+    let expected = EventLineage(eventId: cause, correlationId: nil, traceparent: nil).childTrace(followUpId: id)
+    #expect(p.traceparent == expected.description, sourceLocation: sourceLocation)
 }
 
 /// Checks a `notification.requested` payload: an email to `user`.
@@ -258,7 +276,7 @@ public func time(_ seconds: Int) -> String { TestTime(seconds).text }
 /// (`expectEnvelope`) with the plugin's deterministic ids, and notifications.
 public struct FollowUpChecks: Sendable {
     public let plugin, source, user: String
-    /// The `occurredAt` follow-ups carry unless a check names another.
+    /// The time of the events followed up unless a check names another (a follow-up occurs after it).
     public let occurredAt: String
 
     public init(plugin: String, source: String, user: String, occurredAt: String = "") {
@@ -269,14 +287,14 @@ public struct FollowUpChecks: Sendable {
     public func followUp(_ p: ProducedEnvelope, of event: Event, index: Int, type: String, topic: String,
                          occurredAt: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
         expectEnvelope(p, id: event.followUpID(index, plugin: plugin), type: type, topic: topic, user: user, source: source,
-                       occurredAt: occurredAt ?? self.occurredAt, sourceLocation: sourceLocation)
+                       occurredAt: occurredAt ?? self.occurredAt, cause: event.id, sourceLocation: sourceLocation)
     }
 
     /// The `index`-th follow-up of the event with id `eventId`, which occurred at `at`.
     public func followUp(_ p: ProducedEnvelope, source eventId: String, index: Int, at: TestTime, type: String, topic: String,
                          sourceLocation: SourceLocation = #_sourceLocation) {
         expectEnvelope(p, id: followUpID(of: eventId, index, plugin: plugin), type: type, topic: topic, user: user, source: source,
-                       occurredAt: at.written, sourceLocation: sourceLocation)
+                       occurredAt: at.written, cause: eventId, sourceLocation: sourceLocation)
     }
 
     /// The `index`-th follow-up of `event`, a notification.

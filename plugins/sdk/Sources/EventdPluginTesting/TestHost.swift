@@ -2,6 +2,7 @@
 // same C ABI the daemon uses, and records what the plugin did.
 import CEventdPlugin
 import EventdPluginSDK
+import Foundation
 import Glibc
 
 /// An event a plugin produced through the host.
@@ -12,6 +13,15 @@ public struct ProducedEvent: Sendable, Equatable {
     public var headers: [Header]
 
     public var valueString: String { value.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+
+    /// This record with its envelope's `occurredAt` blanked: what must be the
+    /// same when an event is handled again (a follow-up occurs when produced).
+    public var timeless: ProducedEvent {
+        var copy = self
+        copy.value = value.map { Array(String(decoding: $0, as: UTF8.self)
+            .replacingOccurrences(of: #""occurredAt":"[^"]*""#, with: #""occurredAt":"""#, options: .regularExpression).utf8) }
+        return copy
+    }
     public func header(_ name: String) -> String? {
         headers.first { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
     }

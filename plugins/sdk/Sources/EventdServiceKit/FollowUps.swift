@@ -1,6 +1,8 @@
 // Follow-up events of one source event: JSON envelopes keyed by the user, with
 // deterministic ids, so a handler run again for the same event produces the
-// same ids (dropped downstream as duplicates).
+// same ids (dropped downstream as duplicates). Each carries its cause's id,
+// the chain's correlation id and a traceparent of the cause's trace, and
+// occurs when it is produced.
 import EventdCatalog
 import EventdPluginSDK
 import Foundation
@@ -13,7 +15,7 @@ public final class FollowUps {
     public let plugin: String
     public let source: String
     public let subject: String
-    public let occurredAt: Date
+    public let lineage: EventLineage
     public private(set) var count = 0
 
     public init<P>(_ incoming: Incoming<P>, host: PluginHost, plugin: String, source: String) {
@@ -22,14 +24,14 @@ public final class FollowUps {
         self.plugin = plugin
         self.source = source
         subject = incoming.userId
-        occurredAt = incoming.at
+        lineage = incoming.envelope.lineage
     }
 
     public func produce<P: Encodable>(topic: String, type: String, payload: P) throws {
-        let outgoing = OutgoingEvent(id: event.followUpID(count, plugin: plugin), type: type, occurredAt: occurredAt,
-                                     source: source, subject: subject, payload: payload)
+        let outgoing = OutgoingEvent(id: event.followUpID(count, plugin: plugin), type: type, source: source,
+                                     subject: subject, payload: payload, after: lineage)
         count += 1
-        try host.produce(topic: topic, key: Array(subject.utf8), value: try outgoing.encoded())
+        try host.produce(outgoing, topic: topic, key: Array(subject.utf8), after: lineage)
     }
 
     /// Requests an email to the event's user (`notification.requested` on `topic`).
@@ -59,11 +61,11 @@ public struct FollowUpPublisher {
     public func publish<Source: UserPayload, Payload: Encodable>(
         _ payload: Payload, type: String, topic: String, index: Int, after source: Incoming<Source>
     ) throws(HandlingFailure) {
-        let envelope = OutgoingEvent(id: source.event.followUpID(index, plugin: plugin), type: type,
-                                     occurredAt: source.at, source: self.source,
-                                     subject: source.userId, payload: payload)
+        let lineage = source.envelope.lineage
+        let envelope = OutgoingEvent(id: source.event.followUpID(index, plugin: plugin), type: type, source: self.source,
+                                     subject: source.userId, payload: payload, after: lineage)
         do {
-            try host.produce(topic: topic, key: Array(source.userId.utf8), value: try envelope.encoded())
+            try host.produce(envelope, topic: topic, key: Array(source.userId.utf8), after: lineage)
         } catch {
             throw .retry("producing \(type) on \(topic) failed: \(error)")
         }

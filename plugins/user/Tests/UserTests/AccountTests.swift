@@ -202,7 +202,7 @@ import User
         #expect(b.host.handle(Event(topic: "subscription-events", value: envelopeJSON(id: "e-1", type: "subscription.changed", at: time(0),
                                                                                 subject: user, payload: subscriptionChanged()),
                                     name: name, id: "e-1", consumerGroup: UserPlugin.paymentGroup)) == .ok)
-        #expect(a.host.produced == b.host.produced)
+        #expect(a.host.produced.map(\.timeless) == b.host.produced.map(\.timeless))
         #expect(a.host.state == b.host.state)
     }
 

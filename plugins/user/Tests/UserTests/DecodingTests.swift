@@ -163,7 +163,7 @@ import User
         let a = try Fixture(), b = try Fixture()
         a.send("payment.subscription-changed", id: "e-7", payload: subscriptionChanged())
         b.send("payment.subscription-changed", id: "e-7", payload: subscriptionChanged())
-        #expect(a.host.produced == b.host.produced)
+        #expect(a.host.produced.map(\.timeless) == b.host.produced.map(\.timeless))
         #expect(a.produced.map(\.eventId) == [followUpID("e-7", 0), followUpID("e-7", 1), followUpID("e-7", 2)])
     }
 }
