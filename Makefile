@@ -40,8 +40,10 @@ fixtures:
 	@# The payment plugin as the catalog has it today (only mission.started), to ship its ⚠️ handlers by reload.
 	$(SWIFT) build --package-path plugins/payment --scratch-path $(FIXTURES)/payment-baseline-build -Xswiftc -DPAYMENT_CATALOG_BASELINE >/dev/null
 	@cp $(FIXTURES)/payment-baseline-build/debug/libpayment.so $(FIXTURES)/libpayment-0.9.0.so.variant
-	@# Logs syncs and offset stores in order, for the durability-order test (LD_PRELOAD).
-	cc -shared -fPIC -O2 -Wall -o $(FIXTURES)/libsyncorder.so Tests/Fixtures/interpose/sync_order.c $$(pkg-config --cflags rdkafka) -ldl
+	@# Logs commits, syncs and offset stores in order, for the durability-order test (LD_PRELOAD;
+	@# a folder of its own: the registry tests load every .so of the fixture folder).
+	@mkdir -p $(FIXTURES)/interpose
+	cc -shared -fPIC -O2 -Wall -o $(FIXTURES)/interpose/libsyncorder.so Tests/Fixtures/interpose/sync_order.c $$(pkg-config --cflags rdkafka) -ldl
 	@# A mock cluster in its own process: a broker that outlives a daemon killed with SIGKILL.
 	cc -O2 -Wall -o $(FIXTURES)/mockbroker Benchmarks/mockbroker/mockbroker.c $$(pkg-config --cflags --libs rdkafka) -ldl
 	@# Five real rebuilds of the echo plugin with other version strings, for the reload tests

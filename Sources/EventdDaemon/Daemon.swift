@@ -33,6 +33,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     let health: KafkaHealth
     private var metricsEndpoint: MetricsEndpoint?
     private var lagTimer: DispatchSourceTimer?
+    /// Where the status and lag timers run, one at a time, so that stopping can wait for them.
+    private let timerQueue = DispatchQueue(label: "status-reports")
     private var statusTimer: DispatchSourceTimer?
     /// Guards `groups` and serialises control operations that change plugins or routes.
     let controlLock = NSRecursiveLock()
@@ -259,6 +261,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         metricsEndpoint?.stop()
         statusTimer?.cancel()
         lagTimer?.cancel()
+        // A report in flight (the lag timer queries the consumers) ends before the consumers close.
+        timerQueue.sync {}
         // From here on the clients close, and with them the embedded cluster: their errors are not a degradation.
         health.stop()
         let all = groups
@@ -292,7 +296,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     }
 
     private func startStatusReports() {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        let timer = DispatchSource.makeTimerSource(queue: timerQueue)
         var last = GroupCounters()
         timer.schedule(deadline: .now() + 10, repeating: 10)
         timer.setEventHandler { [weak self] in
@@ -307,7 +311,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         timer.resume()
         statusTimer = timer
 
-        let lag = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        let lag = DispatchSource.makeTimerSource(queue: timerQueue)
         let interval = DispatchTimeInterval.milliseconds(configuration.lagIntervalMs)
         lag.schedule(deadline: .now() + interval, repeating: interval)
         lag.setEventHandler { [weak self] in

@@ -63,6 +63,9 @@ public final class KafkaHealth: @unchecked Sendable {
             probe = nil
             stopped = true
         }
+        // A probe in flight (up to probeTimeoutMs) finishes before the clients it uses are destroyed
+        // and the process exits: librdkafka used during exit crashed a stopping daemon (signal 11).
+        queue.sync {}
     }
 
     /// A client-level error from librdkafka (producer or a consumer group's client).

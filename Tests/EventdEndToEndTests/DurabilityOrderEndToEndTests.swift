@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct DurabilityOrderEndToEndTests {
     @Test func everyOffsetStoreFollowsASyncOfTheTransactionCoveringItsEvents() throws {
-        let interposer = "\(Harness.fixtureStage)/libsyncorder.so"
+        let interposer = "\(Harness.fixtureStage)/interpose/libsyncorder.so"
         guard FileManager.default.fileExists(atPath: interposer) else { throw HarnessError("\(interposer) is missing: run `make fixtures`") }
         let log = NSTemporaryDirectory() + "eventd-sync-order-\(UUID().uuidString.prefix(8)).log"
         let (daemon, _, _) = try DaemonUnderTest.embedded("durability", plugins: [], fixtures: ["tx-counter"],

@@ -41,21 +41,16 @@ static void log_sync(int fd) {
     log_line(line, (size_t)length);
 }
 
-int fsync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+/* The real sync, then the log line once it returned successfully. */
+static int logged_sync(const char *name, int fd) {
+    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, name);
     int rc = real(fd);
     if (rc == 0) log_sync(fd);
     return rc;
 }
 
-int fdatasync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    int rc = real(fd);
-    if (rc == 0) log_sync(fd);
-    return rc;
-}
+int fsync(int fd) { return logged_sync("fsync", fd); }
+int fdatasync(int fd) { return logged_sync("fdatasync", fd); }
 
 typedef struct sqlite3 sqlite3;
 typedef int (*exec_callback)(void *, int, char **, char **);
