@@ -12,9 +12,9 @@ final class DeliveryCall: HandlerCall, @unchecked Sendable {
     /// The source events' offsets wait for the acknowledgements it tracks.
     let tracker: DeliveryTracker
     /// Set around a transactional plugin's call: its follow-ups go to its outbox, in the open transaction.
-    var transaction: (plugin: String, store: any PluginStore)?
+    @exclusivity(unchecked) var transaction: (plugin: String, store: any PluginStore)?
     /// Group commit of a source partition's batch (nil: each event commits on its own, as replays and tier records do).
-    var batch: BatchCommit?
+    @exclusivity(unchecked) var batch: BatchCommit?
 
     init(tracker: DeliveryTracker) {
         self.tracker = tracker

@@ -27,13 +27,16 @@ extension GroupConsumer {
         defer { scratch.free() }
         var seenIDs = BatchIDSet(capacity: indices.count)
         var parked = parkedSnapshot(plan)
-        for i in indices {
-            result.counters.consumed += 1
-            let record = batch[i]
-            let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
-            dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
-                     parked: &parked, memo: handed, call: call, result: &result)
-            if result.notDue != nil { break }
+        // Current for the whole batch: each plugin call finds it so and sets nothing per event.
+        HandlerCall.with(call) {
+            for i in indices {
+                result.counters.consumed += 1
+                let record = batch[i]
+                let handed = memo.flatMap { $0.offset == record.offset ? $0 : nil }
+                dispatch(record, topic: topic, routes: routes, plan: plan, scratch: &scratch, seenIDs: &seenIDs,
+                         parked: &parked, memo: handed, call: call, result: &result)
+                if result.notDue != nil { break }
+            }
         }
         // On disk before the caller stores any offset of this batch; if it is not, the partition is read again.
         do { try commit.finish() } catch {

@@ -14,7 +14,7 @@ import Foundation
 open class HandlerCall: @unchecked Sendable {
     /// A state call of the plugin found the store busy (held by another
     /// process): the plugin's reject is then turned into a retry.
-    public internal(set) var storeBusy = false
+    @exclusivity(unchecked) public internal(set) var storeBusy = false
 
     public init() {}
 
@@ -24,9 +24,17 @@ open class HandlerCall: @unchecked Sendable {
         pthread_getspecific(key).map { Unmanaged<HandlerCall>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    /// Runs `body` with `call` current on this thread.
+    /// Whether `call` is current on this thread already (the caller made it current for a whole batch).
     @inline(__always)
-    static func with<R>(_ call: HandlerCall, _ body: () -> R) -> R {
+    static func isCurrent(_ call: HandlerCall) -> Bool {
+        let current: UnsafeMutableRawPointer? = pthread_getspecific(key)
+        return current == Unmanaged.passUnretained(call).toOpaque()
+    }
+
+    /// Runs `body` with `call` current on this thread: around one plugin call, or around a partition
+    /// batch's calls (then each call finds it current and sets nothing).
+    @inline(__always)
+    public static func with<R>(_ call: HandlerCall, _ body: () -> R) -> R {
         pthread_setspecific(key, Unmanaged.passUnretained(call).toOpaque())
         defer { pthread_setspecific(key, nil) }
         return withExtendedLifetime(call) { body() }

@@ -56,7 +56,8 @@ public final class PluginInstance: @unchecked Sendable {
     public func handle(_ event: UnsafePointer<dte_event>, call: HandlerCall, error: UnsafeMutablePointer<CChar>,
                        capacity: Int) -> dte_outcome {
         call.storeBusy = false
-        let outcome = HandlerCall.with(call) { handleFn(instance, event, error, capacity) }
+        let outcome = HandlerCall.isCurrent(call) ? handleFn(instance, event, error, capacity)
+            : HandlerCall.with(call) { handleFn(instance, event, error, capacity) }
         guard call.storeBusy, outcome == DTE_REJECT else { return outcome }
         let reason = "state store busy (held by another process); retrying instead of the plugin's reject"
         _ = reason.withCString { strncpy(error, $0, max(capacity - 1, 0)) }
