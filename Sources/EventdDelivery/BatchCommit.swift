@@ -48,6 +48,16 @@ final class BatchCommit {
         return true
     }
 
+    /// Before this thread waits for `plugin`'s store (its parked-key rows are written under that store's
+    /// lock): commits another plugin's open transaction, so that no thread waits while holding one.
+    func release(unless plugin: PluginInstance) {
+        guard let held = open, held !== plugin else { return }
+        do { try commit() } catch { failure = failure ?? error }
+    }
+
+    /// A commit that failed mid-batch (`finish` reports it: the partition is read again).
+    private var failure: (any Error)?
+
     /// Starts an event inherits from a batch a crash left behind (0: none).
     func inherited(_ plugin: PluginInstance) -> Int { suspect[ObjectIdentifier(plugin)]?.starts ?? 0 }
 
@@ -64,6 +74,7 @@ final class BatchCommit {
     /// Ends the batch: commits what is open, and forgets the markers a crash left for the events
     /// handled one at a time here.
     func finish() throws {
+        if let failure { throw failure }
         try commit()
         for (plugin, _) in suspect.values {
             try plugin.context.state.finishBatch(group: group, topic: topic, partition: partition, through: offsets.upperBound)

@@ -94,6 +94,7 @@ extension GroupConsumer {
                 if let memo, memo.done.contains(pluginID) { continue }
                 let start = ContinuousClock.now
                 let policy = plan.policy(plugin, event: resolved.event.index)
+                if !parked.empty { call.batch?.release(unless: plugin) }
                 if !parked.empty, parkBehindEarlier(record, plugin: plugin, event: resolved.event.name,
                                                     eventID: { event.pointee.event_id.map { String(cString: $0) } ?? "" },
                                                     policy: policy, parked: &parked, tracker: tracker, counters: &result.counters) {
