@@ -19,23 +19,21 @@ extension SQLiteStore {
 
     /// Records that the event at (topic, partition, offset) with `key` is parked.
     public func park(group: String, topic: String, key: [UInt8], partition: Int32, offset: Int64) throws {
-        // Under the transaction lock: never inside another thread's open (batch) transaction on this connection,
-        // where a rollback would take the row with it.
-        try transactionLock.withLock {
-            try run("INSERT OR IGNORE INTO parked(grp, topic, key, part, off) VALUES(?1, ?2, ?3, ?4, ?5)", {
-                self.bindCoordinates($0, group: group, topic: topic, key: key)
-                sqlite3_bind_int($0, 4, partition)
-                sqlite3_bind_int64($0, 5, offset)
-            })
-        }
+        try writeRow("INSERT OR IGNORE INTO parked(grp, topic, key, part, off) VALUES(?1, ?2, ?3, ?4, ?5)",
+                     group: group, topic: topic, key: key, partition: partition, offset: offset)
     }
 
     /// Forgets a parked event (handled, or dead-lettered).
     public func unpark(group: String, topic: String, key: [UInt8], partition: Int32, offset: Int64) throws {
-        // Under the transaction lock: never inside another thread's open (batch) transaction on this connection,
-        // where a rollback would take the row with it.
+        try writeRow("DELETE FROM parked WHERE grp = ?1 AND topic = ?2 AND key = ?3 AND part = ?4 AND off = ?5",
+                     group: group, topic: topic, key: key, partition: partition, offset: offset)
+    }
+
+    /// Writes one parked row under the transaction lock: never inside another thread's open (batch)
+    /// transaction on this connection, where a rollback would take the row with it.
+    private func writeRow(_ sql: String, group: String, topic: String, key: [UInt8], partition: Int32, offset: Int64) throws {
         try transactionLock.withLock {
-            try run("DELETE FROM parked WHERE grp = ?1 AND topic = ?2 AND key = ?3 AND part = ?4 AND off = ?5", {
+            try run(sql, {
                 self.bindCoordinates($0, group: group, topic: topic, key: key)
                 sqlite3_bind_int($0, 4, partition)
                 sqlite3_bind_int64($0, 5, offset)
