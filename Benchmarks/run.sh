@@ -39,8 +39,25 @@
 #                before the next consume, as the daemon does (reference for
 #                the cost of that design, not a ceiling)
 #   eventd-echo  the daemon with only plugins/echo (Swift), output echo-events
+#   eventd-payment  the daemon with the payment plugin (release build, as
+#                shipped) on `mission.started` with `ticketCost` for 500 users,
+#                20 missions each: a wallet read, charged and written, a ledger
+#                entry and mostly a follow-up per event (the balance runs low)
+#   eventd-catalog  the daemon with all five service plugins on a stream
+#                following the catalog's flows for 500 users (Benchmarks/
+#                producer --flow catalog); counts every handling, follow-ups'
+#                included, and ends when the daemon has been idle for 2 s
+#   c-sqlite     baseline --mode sqlite: consume in batches, per event an
+#                upsert of the user's row and an outbox insert into SQLite (WAL,
+#                synchronous=FULL), one transaction (one fsync) per batch, then
+#                the offsets: the floor of the daemon's design on this machine
+#   latency-payment  the payment daemon at a fixed RATE (default 5000) events/s:
+#                source record produced -> its follow-up read back from the
+#                broker, p50/p99 (Benchmarks/latency)
 #
-# Figures: events/s = N / (last - first event time): consume runs take the
+# Figures: events/s = N / (last - first event time); service scenarios take
+#   both ends from Benchmarks/progress.py, which samples the daemon's `status`
+#   every 10 ms (handled + skipped + duplicates + dead-lettered, all groups): consume runs take the
 #   consumer's own clock at the first and the N-th event (the noop plugin
 #   writes both); echo-pair runs take both ends from Benchmarks/offsets, which
 #   polls the sum of echo-events end offsets every 5 ms (first echo
@@ -55,7 +72,11 @@ N=${1:-1000000}
 REPEAT=${REPEAT:-3}
 MAX_LEAD=${MAX_LEAD:-30000}
 CONSUMER_PROPS=${CONSUMER_PROPS-fetch.wait.max.ms=5}
-SCENARIOS=${SCENARIOS:-c-scan eventd-noop c-produce c-produce-wait eventd-echo}
+SCENARIOS=${SCENARIOS:-c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog latency-payment}
+# The service scenarios run fewer events (each is a store transaction's worth of work).
+SERVICE_N=${SERVICE_N:-$(( N < 100000 ? N : 100000 ))}
+RATE=${RATE:-5000}
+SERVICE_PLUGINS="auth user mission payment ai-evaluation"
 EVENTD_TOML=${EVENTD_TOML:-}
 DAEMON_ENV=${DAEMON_ENV:-}
 DAEMON_REV=${DAEMON_REV:-}
@@ -98,10 +119,14 @@ build() {
     local cflags libs tool
     cflags=$(pkg-config --cflags rdkafka)
     libs=$(pkg-config --libs rdkafka)
-    for tool in mockbroker/mockbroker baseline/baseline producer/producer offsets/offsets; do
+    for tool in mockbroker/mockbroker producer/producer offsets/offsets; do
         # shellcheck disable=SC2086
         cc -O2 -Wall -Wextra -o "$BIN/${tool##*/}" "$ROOT/Benchmarks/$tool.c" $cflags $libs -ldl
     done
+    # shellcheck disable=SC2086
+    cc -O2 -Wall -Wextra -o "$BIN/baseline" "$ROOT/Benchmarks/baseline/baseline.c" $cflags $libs $(pkg-config --cflags --libs sqlite3) -ldl
+    # shellcheck disable=SC2086
+    cc -O2 -Wall -Wextra -o "$BIN/latency" "$ROOT/Benchmarks/latency/latency.c" $cflags $libs
     if [[ -n $DAEMON_REV && ! -f $DAEMON_SRC/Package.swift ]]; then
         mkdir -p "$DAEMON_SRC"
         git -C "$ROOT" archive --format=tar "$DAEMON_COMMIT" | tar -x -C "$DAEMON_SRC"
@@ -115,6 +140,14 @@ build() {
         || { tail -30 "$OUT/build-noop.log" >&2; die "noop plugin build failed"; }
     swift build -c release --package-path "$ROOT/plugins/echo" --scratch-path "$OUT/echo" >"$OUT/build-echo.log" 2>&1 \
         || { tail -30 "$OUT/build-echo.log" >&2; die "echo plugin build failed"; }
+    if [[ " $SCENARIOS " == *" eventd-payment "* || " $SCENARIOS " == *" eventd-catalog "* || " $SCENARIOS " == *" latency-payment "* ]]; then
+        local p
+        for p in $SERVICE_PLUGINS; do
+            log "building plugin $p (release)"
+            swift build -c release --package-path "$ROOT/plugins/$p" --scratch-path "$OUT/plugin-$p" >"$OUT/build-$p.log" 2>&1 \
+                || { tail -30 "$OUT/build-$p.log" >&2; die "$p plugin build failed"; }
+        done
+    fi
 }
 [[ ${SKIP_BUILD:-0} == 1 ]] || build
 DAEMON=$DAEMON_SCRATCH/release/devtrip-eventd
@@ -168,9 +201,12 @@ set_consumer_props() {
     done
 }
 
-start_mock() {   # sets BROKERS, MOCK_PID
-    local d=$1
-    "$BIN/mockbroker" "$PARTITIONS" mission-events mission-events.dlq echo-events echo-events.dlq >"$d/mock.out" 2>"$d/mock.err" &
+CATALOG_TOPICS="auth-events user-events mission-events mission.completed resource-events payment-events subscription-events evaluation-events evaluation.completed notification-events"
+start_mock() {   # start_mock DIR [TOPIC...]: sets BROKERS, MOCK_PID
+    local d=$1; shift
+    local topics=("$@")
+    ((${#topics[@]})) || topics=(mission-events mission-events.dlq echo-events echo-events.dlq)
+    "$BIN/mockbroker" "$PARTITIONS" "${topics[@]}" >"$d/mock.out" 2>"$d/mock.err" &
     MOCK_PID=$!; PIDS+=("$MOCK_PID")
     wait_until 10 has_line "$d/mock.out" : || die "mock broker did not start: $(cat "$d/mock.err")"
     BROKERS=$(head -1 "$d/mock.out")
@@ -185,10 +221,10 @@ start_watch() {  # sum of echo-events end offsets, mirrored into the progress pa
     WATCH_PID=$!; PIDS+=("$WATCH_PID")
 }
 
-run_producer() {
+run_producer() {  # run_producer DIR NAME [producer args...]
     local d=$1
     "$BIN/producer" --brokers "$BROKERS" --topic mission-events --count "$N" --progress "$d/progress" \
-        --max-lead "$MAX_LEAD" --keys 1000 --size 500 >"$d/producer.out" 2>"$d/producer.err" &
+        --max-lead "$MAX_LEAD" --keys 1000 --size 500 "${@:3}" >"$d/producer.out" 2>"$d/producer.err" &
     local pid=$!; PIDS+=("$pid")
     wait_until "$TIMEOUT" exited "$pid" || die "$2: producer did not finish in ${TIMEOUT}s (consumer side at $(progress_of "$d/progress") of $N)"
     wait "$pid" || die "$2: producer failed: $(cat "$d/producer.err" "$d/producer.out")"
@@ -200,10 +236,10 @@ check_topic() {  # check_topic SCENARIO TOPIC
     [[ $got == "$N" ]] || die "$1: topic $2 holds $got records, expected $N"
 }
 
-record() {  # scenario rep first_ns last_ns cpu_us rss_kb
-    local eps cpu_per
-    eps=$(awk -v n="$N" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
-    cpu_per=$(awk -v n="$N" -v c="$5" 'BEGIN { printf "%.3f", c / n }')
+record() {  # scenario rep first_ns last_ns cpu_us rss_kb [events]
+    local eps cpu_per n=${7:-$N}
+    eps=$(awk -v n="$n" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
+    cpu_per=$(awk -v n="$n" -v c="$5" 'BEGIN { printf "%.3f", c / n }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$eps" "$cpu_per" "$6" "$PRODUCER_RATE" >>"$RESULTS"
     log "$1 #$2: $eps events/s, $cpu_per CPU µs/event, peak RSS $(( $6 / 1024 )) MiB (producer $PRODUCER_RATE/s)"
 }
@@ -312,7 +348,100 @@ EOF
     stop "$MOCK_PID"
 }
 
+# The daemon with service plugins: payment alone, or the five on the catalog mix.
+# run_service payment|catalog|latency REP
+run_service() {
+    local kind=$1 rep=$2 name="eventd-$1" d plugins p
+    [[ $kind == latency ]] && name=latency-payment
+    d=$WORK/$name-$rep; mkdir -p "$d/etc/plugins.d" "$d/plugins" "$d/results"
+    local dlqs=() t
+    for t in $CATALOG_TOPICS; do dlqs+=("$t.dlq"); done
+    # shellcheck disable=SC2086
+    start_mock "$d" $CATALOG_TOPICS "${dlqs[@]}"
+    cp "${EVENTD_TOML:-$DAEMON_SRC/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
+    set_consumer_props "$d/etc/eventd.toml"
+    plugins=payment; [[ $kind == catalog ]] && plugins=$SERVICE_PLUGINS
+    for p in $plugins; do
+        cp "$OUT/plugin-$p/release/lib$p.so" "$d/plugins/"
+        cp "$ROOT/etc/devtrip-eventd/plugins.d/$p.toml" "$d/etc/plugins.d/"
+    done
+    sed -i "s|^object_store_root = .*|object_store_root = \"$d/results\"|" "$d/etc/plugins.d/ai-evaluation.toml" 2>/dev/null || true
+    echo '{"tests":[{"name":"a","passed":true},{"name":"b","passed":true},{"name":"c","passed":false}],"lintWarnings":1,"durationSeconds":600}' >"$d/results/bench.json"
+    # shellcheck disable=SC2086
+    env $DAEMON_ENV "$DAEMON" --config "$d/etc/eventd.toml" --brokers "$BROKERS" --plugin-dir "$d/plugins" \
+        --state-dir "$d/state" --runtime-dir "$d/run" --control-socket "$d/run/control.sock" >"$d/daemon.log" 2>&1 &
+    local pid=$!; PIDS+=("$pid")
+    wait_until 60 has_line "$d/daemon.log" "partitions assigned" \
+        || die "$name: daemon never got partitions (alive: $(alive "$pid" && echo yes || echo no)): $(tail -5 "$d/daemon.log")"
+    sleep 4   # every group joins within about 3 s on the mock
+    local n=$SERVICE_N expect=$SERVICE_N flow=payment extra=()
+    [[ $kind == catalog ]] && { flow=catalog; expect=; }
+    [[ $kind == latency ]] && { n=$((RATE * 20)); expect=$n; extra=(--rate "$RATE" --sent "$d/sent"); }
+    python3 "$ROOT/Benchmarks/progress.py" "$d/run/control.sock" "$d/done" "$expect" 2>"$d/progress.err" &
+    local poll=$!; PIDS+=("$poll")
+    local lat=
+    if [[ $kind == latency ]]; then
+        "$BIN/latency" --brokers "$BROKERS" --topic payment-events --sent "$d/sent" --count "$n" >"$d/latency.out" 2>"$d/latency.err" &
+        lat=$!; PIDS+=("$lat")
+    fi
+    local cpu0 perf_pid=; cpu0=$(cpu_ticks "$pid")
+    if [[ $PERF == 1 ]]; then
+        perf record -F 1999 -g -p "$pid" -o "$d/perf.data" >"$d/perf.log" 2>&1 &
+        perf_pid=$!; PIDS+=("$perf_pid")
+        sleep 0.5
+    fi
+    local saved_n=$N; N=$n
+    run_producer "$d" "$name" --flow "$flow" --keys 500 --max-lead 20000 "${extra[@]}"
+    N=$saved_n
+    wait_until "$TIMEOUT" exited "$poll" || die "$name: the daemon did not finish in ${TIMEOUT}s: $(tail -3 "$d/daemon.log")"
+    alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
+    local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
+    if [[ -n $perf_pid ]]; then
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait_until 30 exited "$perf_pid" || true
+        wait "$perf_pid" 2>/dev/null || true
+        log "$name: perf data in $d/perf.data (perf report -i $d/perf.data --no-children)"
+    fi
+    local dead done_n
+    dead=$(field "$d/done" deadLettered); done_n=$(field "$d/done" done)
+    [[ $dead == 0 ]] || die "$name: $dead events dead-lettered: $(grep -m3 -i 'dead' "$d/daemon.log")"
+    [[ $kind == catalog ]] || [[ $(field "$d/done" handled) == "$n" ]] || die "$name: handled $(field "$d/done" handled) of $n"
+    if [[ -n $lat ]]; then
+        wait_until 60 exited "$lat" || die "$name: latency reader did not finish: $(cat "$d/latency.err")"
+        wait "$lat" || die "$name: latency reader failed: $(cat "$d/latency.err")"
+        printf '%s\t%s\t%s\t%s\n' "$name" "$rep" "$(field "$d/latency.out" p50_ms)" "$(field "$d/latency.out" p99_ms)" >>"$LATENCY"
+        log "$name #$rep: $(cat "$d/latency.out")"
+    fi
+    stop "$pid" 30
+    grep -q '"level":"error"\|\berror\b' "$d/daemon.log" && log "$name: the daemon logged errors, e.g. $(grep -m1 '\berror\b' "$d/daemon.log")"
+    [[ $kind == latency ]] || record "$name" "$rep" "$(field "$d/done" first_ns)" "$(field "$d/done" last_ns)" "$(( (cpu1 - cpu0) * 1000000 / CLK_TCK ))" "$hwm" "$done_n"
+    stop "$MOCK_PID"
+}
+
+run_sqlite() {  # the C floor: consume + SQLite upsert + outbox insert, a transaction per batch
+    local rep=$1 name=c-sqlite d
+    d=$WORK/$name-$rep; mkdir -p "$d"
+    start_mock "$d"
+    local sets=() kv
+    for kv in $CONSUMER_PROPS; do sets+=(--set "$kv"); done
+    "$BIN/baseline" --mode sqlite --db "$d/store.sqlite" "${sets[@]}" --brokers "$BROKERS" --topic mission-events \
+        --count "$SERVICE_N" --progress "$d/progress" >"$d/consumer.out" 2>"$d/consumer.err" &
+    local pid=$!; PIDS+=("$pid")
+    wait_until 60 has_line "$d/consumer.out" ASSIGNED || die "$name: consumer never got partitions: $(tail -5 "$d/consumer.err")"
+    local saved_n=$N; N=$SERVICE_N
+    run_producer "$d" "$name" --flow payment --keys 500
+    wait_until "$TIMEOUT" exited "$pid" || die "$name: consumer saw $(progress_of "$d/progress") of $N events"
+    wait "$pid" || die "$name: consumer failed: $(cat "$d/consumer.err" "$d/consumer.out")"
+    [[ $(field "$d/consumer.out" events) == "$N" && $(field "$d/consumer.out" bad) == 0 ]] || die "$name: consumer result: $(tail -1 "$d/consumer.out")"
+    record "$name" "$rep" "$(field "$d/consumer.out" first_ns)" "$(field "$d/consumer.out" last_ns)" \
+        "$(field "$d/consumer.out" cpu_us)" "$(field "$d/consumer.out" maxrss_kb)" "$N"
+    N=$saved_n
+    stop "$MOCK_PID"
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+LATENCY=$WORK/latency.tsv
+: >"$LATENCY"
 printf 'scenario\trep\tevents_per_s\tcpu_us_per_event\tpeak_rss_kb\tproducer_rate\n' >"$RESULTS"
 for ((rep = 1; rep <= REPEAT; rep++)); do
     for scenario in $SCENARIOS; do
@@ -322,6 +451,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         c-produce-wait) run_c produce "$rep" c-produce-wait --wait-per-batch ;;
         eventd-noop) run_daemon noop "$rep" ;;
         eventd-echo) run_daemon echo "$rep" ;;
+        eventd-payment) run_service payment "$rep" ;;
+        eventd-catalog) run_service catalog "$rep" ;;
+        latency-payment) run_service latency "$rep" ;;
+        c-sqlite) run_sqlite "$rep" ;;
         *) die "unknown scenario $scenario" ;;
         esac
     done
@@ -329,7 +462,7 @@ done
 
 # ---------------------------------------------------------------- report
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-awk -F'\t' -v n="$N" -v repeat="$REPEAT" -v props="$CONSUMER_PROPS" -v load0="$LOAD0" -v load1="$LOAD1" '
+awk -F'\t' -v n="$N" -v sn="$SERVICE_N" -v repeat="$REPEAT" -v props="$CONSUMER_PROPS" -v load0="$LOAD0" -v load1="$LOAD1" -v rate="$RATE" -v latency="$LATENCY" '
 function median(list,   arr, k, i, j, t) {
     k = split(list, arr, " ")
     for (i = 2; i <= k; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
@@ -337,17 +470,22 @@ function median(list,   arr, k, i, j, t) {
 }
 NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] " " $5; prod[$1] = prod[$1] " " $6; all[$1] = all[$1] " " $3 }
 END {
-    printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes, 6 partitions, fresh mock per run, median of %d\n\n", n, repeat
-    printf "%-14s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
-    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo", order, " ")
-    for (i = 1; i <= 5; i++) {
+    printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes (service scenarios and c-sqlite: %d), 6 partitions, fresh mock per run, median of %d\n\n", n, sn, repeat
+    printf "%-15s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
+    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog", order, " ")
+    for (i = 1; i <= 8; i++) {
         s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
-        printf "%-14s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
+        printf "%-15s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
     }
+    while ((getline line < latency) > 0) { split(line, f, "\t"); p50 = p50 " " f[3]; p99 = p99 " " f[4] }
+    if (p50 != "") printf "\nlatency-payment at %d events/s, source produced -> follow-up read back: p50 %.1f ms, p99 %.1f ms (median of runs; p99 per run:%s)   (target p99 <= 50 ms)\n", rate, median(p50), median(p99), p99
     printf "\nconsumer properties added on both sides: %s\n", props
     if (m["c-scan"] && m["eventd-noop"]) printf "ratio eventd-noop / c-scan    = %.3f   (target >= 0.85)\n", m["eventd-noop"] / m["c-scan"]
     if (m["c-produce"] && m["eventd-echo"]) printf "ratio eventd-echo / c-produce = %.3f\n", m["eventd-echo"] / m["c-produce"]
     if (m["c-produce-wait"] && m["eventd-echo"]) printf "ratio eventd-echo / c-produce-wait = %.3f   (same per-batch acknowledgement wait)\n", m["eventd-echo"] / m["c-produce-wait"]
+    if (m["eventd-payment"]) printf "eventd-payment = %.0f events/s   (target >= 50000)\n", m["eventd-payment"]
+    if (m["c-sqlite"] && m["eventd-payment"]) printf "ratio eventd-payment / c-sqlite = %.3f   (target >= 0.5)\n", m["eventd-payment"] / m["c-sqlite"]
+    if (m["eventd-catalog"]) printf "eventd-catalog = %.0f handlings/s   (target >= 20000)\n", m["eventd-catalog"]
     printf "load average before / after: %s / %s\n", load0, load1
 }' "$RESULTS"
 echo

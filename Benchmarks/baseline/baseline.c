@@ -7,6 +7,10 @@
  *                           the daemon's producer settings (idempotent, acks=all,
  *                           linger.ms=5); waits for every delivery at the end
  *                           (--wait-per-batch: after every batch, as the daemon does)
+ *   baseline --mode sqlite  the scan, and per event an upsert of the key's row and
+ *                           an outbox insert into SQLite --db (WAL, synchronous=FULL),
+ *                           one transaction per batch (one fsync), the batch's offsets
+ *                           stored only after its commit (the daemon's design, its floor)
  *
  * The consumer uses the daemon's shipped [kafka.consumer] properties (plus any
  * --set key=value) and joins a group (as the daemon does). Prints "ASSIGNED" once partitions are assigned,
@@ -17,8 +21,45 @@
 #include "../common/bench_common.h"
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
+#include <sqlite3.h>
 
 static int64_t cpu_at_assign = -1;
+
+/* --mode sqlite: the store the daemon's design implies, at its floor. */
+static sqlite3 *db;
+static sqlite3_stmt *st_upsert, *st_outbox;
+
+static int sql_exec(const char *sql) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) { fprintf(stderr, "baseline: sqlite: %s: %s\n", sql, msg); sqlite3_free(msg); return -1; }
+    return 0;
+}
+
+static int sql_open(const char *path) {
+    if (sqlite3_open(path, &db) != SQLITE_OK) { fprintf(stderr, "baseline: sqlite open %s\n", path); return -1; }
+    if (sql_exec("PRAGMA journal_mode=WAL") || sql_exec("PRAGMA synchronous=FULL") ||
+        sql_exec("CREATE TABLE state(key TEXT PRIMARY KEY, value BLOB, version INTEGER)") ||
+        sql_exec("CREATE TABLE outbox(id INTEGER PRIMARY KEY, event_id TEXT, key TEXT, value BLOB)"))
+        return -1;
+    if (sqlite3_prepare_v2(db, "INSERT INTO state(key, value, version) VALUES(?1, ?2, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = version + 1", -1, &st_upsert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO outbox(event_id, key, value) VALUES(?1, ?2, ?3)", -1, &st_outbox, NULL) != SQLITE_OK) {
+        fprintf(stderr, "baseline: sqlite prepare: %s\n", sqlite3_errmsg(db)); return -1;
+    }
+    return 0;
+}
+
+static int sql_event(const rd_kafka_message_t *m, const char *id, size_t id_len) {
+    sqlite3_bind_text(st_upsert, 1, m->key, (int)m->key_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st_upsert, 2, m->payload, (int)(m->len < 200 ? m->len : 200), SQLITE_STATIC);
+    sqlite3_bind_text(st_outbox, 1, id, (int)id_len, SQLITE_STATIC);
+    sqlite3_bind_text(st_outbox, 2, m->key, (int)m->key_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st_outbox, 3, m->payload, (int)(m->len < 200 ? m->len : 200), SQLITE_STATIC);
+    int ok = sqlite3_step(st_upsert) == SQLITE_DONE && sqlite3_step(st_outbox) == SQLITE_DONE;
+    sqlite3_reset(st_upsert);
+    sqlite3_reset(st_outbox);
+    if (!ok) fprintf(stderr, "baseline: sqlite: %s\n", sqlite3_errmsg(db));
+    return ok ? 0 : -1;
+}
 static long delivered, failed;
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
@@ -78,12 +119,12 @@ static int set_pairs(rd_kafka_conf_t *conf, const char **pairs, int count, const
 
 int main(int argc, char **argv) {
     const char *brokers = NULL, *topic = "mission-events", *out_topic = "echo-events", *mode = "scan";
-    const char *group = NULL, *progress_path = NULL, *expect_type = "mission.started";
+    const char *group = NULL, *progress_path = NULL, *expect_type = "mission.started", *db_path = "baseline.sqlite";
     long count = 1000000, batch_size = 1000;
     static struct option opts[] = {
         {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'}, {"out-topic", 1, 0, 'o'}, {"mode", 1, 0, 'm'},
         {"count", 1, 0, 'n'}, {"group", 1, 0, 'g'}, {"progress", 1, 0, 'p'}, {"batch", 1, 0, 'B'},
-        {"set", 1, 0, 'X'}, {"wait-per-batch", 0, 0, 'W'}, {"pset", 1, 0, 'Y'}, {0, 0, 0, 0}};
+        {"set", 1, 0, 'X'}, {"wait-per-batch", 0, 0, 'W'}, {"pset", 1, 0, 'Y'}, {"db", 1, 0, 'D'}, {0, 0, 0, 0}};
     const char *pextra[32];
     int pextra_count = 0;
     int wait_per_batch = 0;
@@ -101,17 +142,19 @@ int main(int argc, char **argv) {
         case 'p': progress_path = optarg; break;
         case 'B': batch_size = atol(optarg); break;
         case 'W': wait_per_batch = 1; break;
+        case 'D': db_path = optarg; break;
         case 'Y': if (pextra_count < 32) pextra[pextra_count++] = optarg; break;
         case 'X': if (extra_count < 32) extra[extra_count++] = optarg; break;
         default: return 2;
         }
     }
-    int produce = strcmp(mode, "produce") == 0;
-    if (!brokers || (!produce && strcmp(mode, "scan") != 0)) {
-        fprintf(stderr, "usage: baseline --brokers B --mode scan|produce [--count N] [--progress FILE]\n");
+    int produce = strcmp(mode, "produce") == 0, store = strcmp(mode, "sqlite") == 0;
+    if (!brokers || (!produce && !store && strcmp(mode, "scan") != 0)) {
+        fprintf(stderr, "usage: baseline --brokers B --mode scan|produce|sqlite [--count N] [--progress FILE] [--db FILE]\n");
         return 2;
     }
-    if (!group) group = produce ? "bench-baseline-produce" : "bench-baseline-scan";
+    if (!group) group = produce ? "bench-baseline-produce" : store ? "bench-baseline-sqlite" : "bench-baseline-scan";
+    if (store && sql_open(db_path)) return 1;
     volatile uint64_t *progress = progress_path ? bench_progress_map(progress_path) : NULL;
     if (progress_path && !progress) return 1;
 
@@ -123,6 +166,7 @@ int main(int argc, char **argv) {
         set_conf(conf, "auto.commit.interval.ms", "1000") || set_conf(conf, "session.timeout.ms", "10000") ||
         set_conf(conf, "queued.min.messages", "1000000") || set_conf(conf, "queued.max.messages.kbytes", "2097151"))
         return 2;
+    if (store && set_conf(conf, "enable.auto.offset.store", "false")) return 2;
     /* --set key=value: extra consumer properties (the benchmark passes the same to the daemon). */
     if (set_pairs(conf, extra, extra_count, "--set")) return 2;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -160,11 +204,12 @@ int main(int argc, char **argv) {
         ssize_t n = rd_kafka_consume_batch_queue(q, 100, msgs, (size_t)batch_size);
         if (n <= 0) continue;
         if (!first_ns) first_ns = bench_now_ns();
+        if (store && sql_exec("BEGIN")) return 1;
         for (ssize_t i = 0; i < n; i++) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) fprintf(stderr, "baseline: consume: %s\n", rd_kafka_message_errstr(m));
-                rd_kafka_message_destroy(m);
+                if (!store) rd_kafka_message_destroy(m);
                 continue;
             }
             size_t tlen = 0, ilen = 0;
@@ -176,6 +221,7 @@ int main(int argc, char **argv) {
                 memcpy(id, eid, ilen); /* as the daemon copies the id for the plugin */
                 id[ilen] = 0;
                 checksum += (unsigned char)id[ilen - 1];
+                if (store && sql_event(m, id, ilen)) return 1;
             }
             if (produce) {
                 rd_kafka_headers_t *in = NULL, *hdrs;
@@ -201,8 +247,15 @@ int main(int argc, char **argv) {
                     rd_kafka_poll(prk, 10);
                 }
             }
-            rd_kafka_message_destroy(m);
+            if (!store) rd_kafka_message_destroy(m);
             seen++;
+        }
+        if (store) {   /* durable first, then the offsets (destroying the messages the scan skipped too) */
+            if (sql_exec("COMMIT")) return 1;
+            for (ssize_t i = 0; i < n; i++) {
+                if (!msgs[i]->err) rd_kafka_offset_store(msgs[i]->rkt, msgs[i]->partition, msgs[i]->offset);
+                rd_kafka_message_destroy(msgs[i]);
+            }
         }
         if (produce) rd_kafka_poll(prk, 0);
         /* --wait-per-batch: the daemon's semantics (offsets stored only after
@@ -223,6 +276,7 @@ int main(int argc, char **argv) {
            (long long)first_ns, (long long)last_ns, (long long)cpu, bench_maxrss_kb(), bad, checksum);
     fflush(stdout);
     free(msgs);
+    if (store) { sqlite3_finalize(st_upsert); sqlite3_finalize(st_outbox); sqlite3_close(db); }
     rd_kafka_queue_destroy(q);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);

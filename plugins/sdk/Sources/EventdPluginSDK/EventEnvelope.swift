@@ -48,49 +48,48 @@ public struct EventEnvelope<Payload: Decodable> {
             payload = try Self.decode(Payload.self, from: Data(value), prefix: "")
             return
         }
-        let raw = try Self.decode(RawEnvelope.self, from: Data(value), prefix: "")
-        guard !raw.eventId.isEmpty else { throw EventDecodingError("field 'eventId' must not be empty") }
+        // One pass: the payload decodes in place as `Payload` (its errors name `payload.<field>`).
+        let raw = try Self.decode(RawEnvelope<Payload>.self, from: Data(value), prefix: "")
         eventId = raw.eventId
         eventType = raw.eventType
-        occurredAt = try Self.timestamp(raw.occurredAt, field: "occurredAt")
+        occurredAt = raw.occurredAt
         source = raw.source
         subject = raw.subject
         causationId = raw.causationId
         correlationId = raw.correlationId
-        guard let payloadData = raw.payloadData else { throw EventDecodingError("missing field 'payload'") }
-        payload = try Self.decode(Payload.self, from: payloadData, prefix: "payload.")
+        payload = raw.payload
     }
 
-    private struct RawEnvelope: Decodable {
+    /// The JSON envelope, checked in field order: the envelope's own fields
+    /// first, then the payload.
+    private struct RawEnvelope<Body: Decodable>: Decodable {
         var eventId: String
         var eventType: String
-        var occurredAt: String
+        var occurredAt: Date
         var source: String?
         var subject: String?
         var causationId: String?
         var correlationId: String?
-        var payloadData: Data?
+        var payload: Body
 
         enum CodingKeys: String, CodingKey { case eventId, eventType, occurredAt, source, subject, causationId, correlationId, payload }
 
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             eventId = try c.decode(String.self, forKey: .eventId)
+            guard !eventId.isEmpty else { throw EventDecodingError("field 'eventId' must not be empty") }
             eventType = try c.decode(String.self, forKey: .eventType)
-            occurredAt = try c.decode(String.self, forKey: .occurredAt)
+            occurredAt = try EventEnvelope.timestamp(try c.decode(String.self, forKey: .occurredAt), field: "occurredAt")
             source = try c.decodeIfPresent(String.self, forKey: .source)
             subject = try c.decodeIfPresent(String.self, forKey: .subject)
             causationId = try c.decodeIfPresent(String.self, forKey: .causationId)
             correlationId = try c.decodeIfPresent(String.self, forKey: .correlationId)
-            payloadData = try c.decodeIfPresent(JSONFragment.self, forKey: .payload)?.data
+            payload = try c.decode(Body.self, forKey: .payload)
         }
     }
 
     static func timestamp(_ text: String, field: String) throws -> Date {
-        let plain = ISO8601DateFormatter()
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = fractional.date(from: text) ?? plain.date(from: text) else {
+        guard let date = RFC3339.date(text) else {
             throw EventDecodingError("field '\(field)' must be an RFC 3339 timestamp, got '\(text)'")
         }
         return date
@@ -98,7 +97,9 @@ public struct EventEnvelope<Payload: Decodable> {
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, prefix: String) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try sharedDecoder.decode(T.self, from: data)
+        } catch let error as EventDecodingError {
+            throw error
         } catch let error as DecodingError {
             throw EventDecodingError(describe(error, prefix: prefix))
         } catch {
@@ -136,43 +137,14 @@ public struct EventEnvelope<Payload: Decodable> {
     }
 }
 
-/// Captures any JSON value's bytes, to decode it later as a specific type.
-struct JSONFragment: Decodable {
-    let data: Data
-    init(from decoder: Decoder) throws {
-        let value = try AnyJSON(from: decoder)
-        data = try JSONSerialization.data(withJSONObject: value.object, options: [.fragmentsAllowed])
-    }
-}
-
-private struct AnyJSON: Decodable {
-    let object: Any
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: Key.self) {
-            var dictionary: [String: Any] = [:]
-            for key in keyed.allKeys { dictionary[key.stringValue] = try keyed.decode(AnyJSON.self, forKey: key).object }
-            object = dictionary
-        } else if var unkeyed = try? decoder.unkeyedContainer() {
-            var array: [Any] = []
-            while !unkeyed.isAtEnd { array.append(try unkeyed.decode(AnyJSON.self).object) }
-            object = array
-        } else {
-            let single = try decoder.singleValueContainer()
-            if single.decodeNil() { object = NSNull() }
-            else if let b = try? single.decode(Bool.self) { object = b }
-            else if let i = try? single.decode(Int64.self) { object = i }
-            else if let d = try? single.decode(Double.self) { object = d }
-            else { object = try single.decode(String.self) }
-        }
-    }
-}
+/// Coders are set up once: JSONEncoder and JSONDecoder are safe to share
+/// between threads once configured, and their setup showed in the profile.
+let sharedDecoder = JSONDecoder()
+let sortedEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
 
 /// A follow-up event to produce, encoded as a JSON envelope.
 public struct OutgoingEvent<Payload: Encodable>: Encodable {
@@ -201,9 +173,7 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
     public init(id: String, type: String, occurredAt: Date, source: String, subject: String?, payload: Payload) {
         eventId = id
         eventType = type
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        self.occurredAt = formatter.string(from: occurredAt)
+        self.occurredAt = RFC3339.string(occurredAt)
         self.source = source
         self.subject = subject
         self.payload = payload
@@ -211,9 +181,7 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
 
     /// The envelope as JSON bytes (keys sorted, so equal events are equal bytes).
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        Array(try sortedEncoder.encode(self))
     }
 }
 

@@ -30,27 +30,15 @@ public struct Incoming<Payload: UserPayload> {
     }
 }
 
-/// RFC 3339 timestamps with milliseconds, the form `OutgoingEvent` writes.
+/// RFC 3339 timestamps with milliseconds, the form `OutgoingEvent` writes
+/// (the SDK's `RFC3339`, no Foundation formatter per call).
 public enum Timestamp {
-    public static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    public static func string(_ date: Date) -> String { RFC3339.string(date) }
 
-    public static func date(_ text: String) -> Date? {
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
-    }
+    public static func date(_ text: String) -> Date? { RFC3339.date(text) }
 
     /// The UTC calendar day, `yyyy-MM-dd`.
-    public static func utcDay(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
-    }
+    public static func utcDay(_ date: Date) -> String { RFC3339.day(RFC3339.dayNumber(of: date)) }
 
     /// Whole seconds from `start` to `end`, never negative.
     public static func seconds(from start: Date, to end: Date) -> Int {

@@ -18,7 +18,12 @@ public struct Store {
     public init(host: PluginHost) { self.host = host }
 
     /// Sorted keys, unescaped slashes, dates as RFC 3339 with milliseconds.
-    public static func encoder() -> JSONEncoder {
+    /// One of each, set up once (JSON coders are safe to share once configured).
+    public static func encoder() -> JSONEncoder { sharedEncoder }
+
+    public static func decoder() -> JSONDecoder { sharedDecoder }
+
+    private static let sharedEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -26,9 +31,9 @@ public struct Store {
             try container.encode(Timestamp.string(date))
         }
         return encoder
-    }
+    }()
 
-    public static func decoder() -> JSONDecoder {
+    private static let sharedDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -39,21 +44,28 @@ public struct Store {
             return date
         }
         return decoder
-    }
+    }()
 
     /// The document at `key`, `nil` when absent.
     /// - Throws: `HostError` (transient) or `StateError` when it does not decode.
     public func load<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
         guard let bytes = try host.state(key) else { return nil }
         do {
-            return try Self.decoder().decode(T.self, from: Data(bytes))
+            return try Self.decode(T.self, key, bytes)
         } catch {
             throw StateError(description: "stored document '\(key)' does not decode as \(T.self): \(error)")
         }
     }
 
     public func save<T: Encodable>(_ key: String, _ value: T) throws {
-        try host.setState(key, Array(try Self.encoder().encode(value)))
+        let bytes = Array(try Self.encoder().encode(value))
+        try host.setState(key, bytes)
+        DocumentCache.shared.remember(value, key, bytes: bytes)
+    }
+
+    /// `bytes` as a `T`, from the document cache when they are the bytes last seen at `key`.
+    static func decode<T: Decodable>(_ type: T.Type, _ key: String, _ bytes: [UInt8]) throws -> T {
+        try DocumentCache.shared.document(T.self, key, bytes: bytes) { try decoder().decode(T.self, from: Data($0)) }
     }
 
     public func delete(_ key: String) throws { try host.deleteState(key) }
@@ -77,7 +89,7 @@ public struct StateDocuments {
         }
         guard let bytes else { return nil }
         do {
-            return try Store.decoder().decode(Document.self, from: Data(bytes))
+            return try Store.decode(Document.self, key, bytes)
         } catch {
             throw .reject("state '\(key)' is not a valid \(Document.self) document: \(error)")
         }
@@ -86,7 +98,9 @@ public struct StateDocuments {
     /// Writes `document` as JSON with sorted keys.
     public func save<Document: Encodable>(_ document: Document, _ key: String) throws(HandlingFailure) {
         do {
-            try host.setState(key, Array(try Store.encoder().encode(document)))
+            let bytes = Array(try Store.encoder().encode(document))
+            try host.setState(key, bytes)
+            DocumentCache.shared.remember(document, key, bytes: bytes)
         } catch {
             throw .retry("writing state '\(key)' failed: \(error)")
         }

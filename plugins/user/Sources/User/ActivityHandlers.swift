@@ -12,21 +12,9 @@ extension UserPlugin {
         return (number, Self.dayText(number))
     }
 
-    static func dayText(_ number: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(number) * 86_400))
-    }
+    static func dayText(_ number: Int) -> String { RFC3339.day(number) }
 
-    static func dayNumber(_ text: String) -> Int? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.date(from: text).map { Int(($0.timeIntervalSince1970 / 86_400).rounded(.down)) }
-    }
+    static func dayNumber(_ text: String) -> Int? { RFC3339.dayNumber(text) }
 
     /// mission.completed: usage statistics (count, time spent), active days
     /// and the daily streak; a milestone count sends a mail.
