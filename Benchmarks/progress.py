@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""progress.py SOCKET OUT [EXPECT]: follows a running daemon through its control
+"""progress.py SOCKET OUT [EXPECT [PROGRESS]]: follows a running daemon through its control
 socket (`status`, every 10 ms) until the events it finished (handled + skipped
 + dead-lettered + duplicates, over every group) reach EXPECT, or, without
 EXPECT, until that sum has not moved for QUIET seconds (2) after moving once.
+Mirrors that sum into the PROGRESS page (first 8 bytes, the producer's pacing).
 Writes one line to OUT: first_ns (first sample above zero), last_ns (the sample
 that reached the end), and the counters summed over groups."""
 import json, os, socket, sys, time
@@ -10,6 +11,7 @@ import json, os, socket, sys, time
 sock_path, out = sys.argv[1], sys.argv[2]
 expect = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0
 quiet = float(os.environ.get("QUIET", "2"))
+progress = os.open(sys.argv[4], os.O_RDWR | os.O_CREAT, 0o644) if len(sys.argv) > 4 else None
 keys = ("consumed", "handled", "skipped", "retried", "deadLettered", "redelivered", "duplicates", "parked")
 
 
@@ -45,6 +47,8 @@ while True:
         first = now
     if done != last_done:
         last_done, last = done, now
+        if progress is not None:
+            os.pwrite(progress, done.to_bytes(8, "little"), 0)
     if expect and done >= expect:
         break
     if not expect and first is not None and now - last > quiet * 1e9:
