@@ -109,8 +109,11 @@ demo:
 	@bash docs/demo.sh $(RUNDIR)
 
 # Each plugin package runs its own tests against the SDK's test host.
+# The plugin template too (built outside its directory: -dev ships that directory as it is).
 test-plugins:
 	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
+	@echo "== tests of the plugin template"
+	$(SWIFT) test --package-path packaging/debian/plugin-template --scratch-path $(CURDIR)/.build-plugins/template
 
 test-unit: build plugins fixtures docs
 	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_DOCS=$(DOCS) \

@@ -43,6 +43,15 @@ import Testing
         #expect(host.stateString("completed/") == nil && host.produced.isEmpty)
     }
 
+    @Test func theLedgerSkipsARedeliveredEvent() throws {
+        let host = TestHost()
+        host.emulatesLedger = true  // as the daemon does: once per event id and consumer group
+        try host.load(devtripEventdPluginV1())
+        for _ in 1...3 { #expect(host.handle(completed("e-1")) == .ok) }
+        #expect(host.stateString("completed/user-1") == "1")
+        #expect(host.duplicates == 2)
+    }
+
     @Test func settingsAreChecked() throws {
         #expect(throws: TestHostError.self) { try TestHost().load(devtripEventdPluginV1(), settings: #"{"every":0}"#) }
         let host = TestHost()
