@@ -89,6 +89,12 @@ import Testing
         let runLine = try Self.block("run")
         let dirs = try #require(runLine.range(of: #"PLUGIN_DIRS="[^"]*""#, options: .regularExpression).map { String(runLine[$0]) })
         let run = "\(checkout)/.build-run"
+        // `make run` itself (dry run: it would build every plugin): the links' directory is its plugin directory,
+        // and it installs no test broker.
+        try Self.shell("make -C '\(Harness.repo)' --no-print-directory -n run \(dirs) > make-run.txt", home: home, log: "make-run-n")
+        let dryRun = try String(contentsOfFile: "\(home)/make-run.txt", encoding: .utf8)
+        #expect(dryRun.contains("--plugin-dir \(Harness.repo)/.build-run/plugins") && dryRun.contains("setup-run-deps.sh"))
+        #expect(!dryRun.contains("setup-test-deps.sh") && dryRun.contains("\(home)/src/mission-rewards/.build/debug"))
         try Self.shell("make -C '\(Harness.repo)' --no-print-directory run-plugins \(dirs) RUN_PLUGINS='\(run)/plugins' STAGE='\(run)/no-stage'",
                        home: home, log: "run-plugins")
         let links = try fm.contentsOfDirectory(atPath: "\(run)/plugins").sorted()
