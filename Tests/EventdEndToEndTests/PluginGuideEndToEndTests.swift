@@ -111,7 +111,8 @@ import Testing
         try Kcat.produce(b, topic: "mission-events", lines: [Self.completion("guide-bad", user: "user-1", payload: #"{"missionId":"m"}"#)])
         // Read only once the daemon made them: a reader's metadata request would auto-create them with 4 partitions.
         try Harness.waitUntil("both output topics created", timeout: 60, poll: 0.5) {
-            [swiftTopic, cTopic].allSatisfy { daemon.child.log.contains("topic=\($0) [EventdDaemon] embedded topic created") }
+            let created = daemon.child.log.split(separator: "\n").filter { $0.contains("embedded topic created") }
+            return [swiftTopic, cTopic].allSatisfy { topic in created.contains { $0.contains("topic=\(topic) ") } }
         }
         try Harness.waitUntil("a reward from each plugin and two dead letters", timeout: 60, poll: 0.5) {
             try Self.rewards(b, topic: swiftTopic).count == 1 && Self.rewards(b, topic: cTopic).count == 1
@@ -134,13 +135,12 @@ import Testing
 
         // The same event id again: skipped by both groups' ledgers, counted and logged, no second reward.
         try Kcat.produce(b, topic: "mission-events", lines: [Self.completion("guide-3", user: "user-1")])
-        var statsText = ""
         try Harness.waitUntil("two duplicates in stats", timeout: 30, poll: 0.5) {
             let stats = try Eventctl.run(["stats", "--json"], socket: daemon.socket).json()
             let groups = (stats["result"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
             return groups.compactMap { ($0["counters"] as? [String: Any])?["duplicates"] as? Int }.reduce(0, +) == 2
         }
-        statsText = try Eventctl.run(["stats"], socket: daemon.socket).stdout
+        let statsText = try Eventctl.run(["stats"], socket: daemon.socket).stdout
         #expect(statsText.contains("DUPLICATES"))
         let pluginRows = statsText.split(separator: "\n").filter { $0.contains("mission-rewards") && !$0.contains("-group") }
         #expect(pluginRows.count == 2 && pluginRows.allSatisfy { $0.split(separator: " ").map(String.init)[2] == "1" }, "\(statsText)")
