@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # Starts a devtrip-eventd plugin from the template, everything renamed.
 #   new-plugin.sh NAME DIR        a Swift plugin (SwiftPM package, tests, debian/ packaging)
 #   new-plugin.sh --c NAME DIR    a C plugin (one .c file and its build line)
