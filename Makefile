@@ -8,12 +8,15 @@ SWIFT ?= swift
 STAGE := $(CURDIR)/.build-plugins/$(CONFIG)
 FIXTURES := $(CURDIR)/.build-plugins/fixtures
 RUNDIR := $(CURDIR)/.build-run
+# Out-of-tree plugin builds `make run` loads too: directories of lib<name>.so files.
+PLUGIN_DIRS ?=
+RUN_PLUGINS := $(RUNDIR)/plugins
 # Every plugin package under plugins/ except the SDK.
 PLUGINS := $(filter-out sdk,$(notdir $(patsubst %/Package.swift,%,$(wildcard plugins/*/Package.swift))))
 
 DOCS := $(CURDIR)/.build-docs
 
-.PHONY: all build deps plugins fixtures docs run demo test test-unit test-plugins soak clean
+.PHONY: all build deps plugins fixtures docs run run-plugins run-deps demo test test-unit test-plugins soak clean
 
 all: build plugins
 
@@ -67,13 +70,38 @@ docs: build
 	@ls $(DOCS)/man $(DOCS)/completion
 
 # The shipped configuration, with ai-evaluation's object store under the run's state directory.
-run: deps build plugins
+# Loads the staged plugins/* and every lib*.so in PLUGIN_DIRS (see run-plugins).
+run: run-deps build plugins run-plugins
 	@mkdir -p $(RUNDIR)/state
 	@rm -rf $(RUNDIR)/etc && cp -r etc/devtrip-eventd $(RUNDIR)/etc
 	@sed -i 's|^object_store_root = .*|object_store_root = "$(RUNDIR)/state/mission-results"|' $(RUNDIR)/etc/plugins.d/ai-evaluation.toml
 	$(CURDIR)/.build/$(CONFIG)/devtrip-eventd --config $(RUNDIR)/etc/eventd.toml \
-	  --brokers embedded --plugin-dir $(STAGE) --state-dir $(RUNDIR)/state \
+	  --brokers embedded --plugin-dir $(RUN_PLUGINS) --state-dir $(RUNDIR)/state \
 	  --runtime-dir $(RUNDIR)/run --control-socket $(RUNDIR)/run/control.sock
+
+# `make run`'s plugin directory: symbolic links to the staged plugins and to
+# every lib*.so in the directories of PLUGIN_DIRS (out-of-tree builds, e.g.
+# PLUGIN_DIRS="$HOME/src/mission-rewards/.build/debug"; on a name clash the
+# last wins). The daemon copies what a link names when it loads it, so
+# `plugin-reload NAME` after a rebuild loads the new build; a plugin built
+# into such a directory after the start needs this target again (it only
+# adds and refreshes links, a running daemon keeps working), then `reload`.
+# `make clean` removes the links, never what they point to.
+run-plugins:
+	@mkdir -p $(RUN_PLUGINS)
+	@find $(RUN_PLUGINS) -maxdepth 1 -type l -delete
+	@for so in $(STAGE)/lib*.so; do [ -e "$$so" ] && ln -sfn "$$so" $(RUN_PLUGINS)/; done; true
+	@for dir in $(PLUGIN_DIRS); do \
+	  [ -d "$$dir" ] || { echo "PLUGIN_DIRS: $$dir is not a directory" >&2; exit 1; }; \
+	  found=0; for so in "$$(cd "$$dir" && pwd -P)"/lib*.so; do \
+	    [ -e "$$so" ] || continue; found=1; ln -sfn "$$so" $(RUN_PLUGINS)/; done; \
+	  [ $$found = 1 ] || { echo "PLUGIN_DIRS: no lib*.so in $$dir" >&2; exit 1; }; \
+	done
+	@ls -l $(RUN_PLUGINS) | sed -n 's/.* \(lib.*\.so -> .*\)/  \1/p'
+
+# What `make run` needs (no test broker: it runs on the embedded mock cluster).
+run-deps:
+	@bash .ci/setup-run-deps.sh >/dev/null
 
 # A scripted user journey published into the daemon `make run` started (in another terminal),
 # then the chain of events it caused, with causation links (docs/demo.sh).
@@ -81,8 +109,11 @@ demo:
 	@bash docs/demo.sh $(RUNDIR)
 
 # Each plugin package runs its own tests against the SDK's test host.
+# The plugin template too (built outside its directory: -dev ships that directory as it is).
 test-plugins:
 	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
+	@echo "== tests of the plugin template"
+	$(SWIFT) test --package-path packaging/debian/plugin-template --scratch-path $(CURDIR)/.build-plugins/template
 
 test-unit: build plugins fixtures docs
 	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_DOCS=$(DOCS) \
@@ -96,6 +127,7 @@ soak: deps build plugins fixtures
 	EVENTD_SOAK_EVENTS=20000 EVENTD_SOAK_KILLS=5 EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_PLUGIN_STAGE=$(STAGE) \
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd $(SWIFT) test --filter killMinusNineSoak
 
+# Build output of this tree only: plugins built elsewhere (PLUGIN_DIRS) stay.
 clean:
 	rm -rf .build .build-plugins .build-run .build-docs plugins/*/.build Tests/Fixtures/plugins/.build
 

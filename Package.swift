@@ -70,7 +70,7 @@ let package = Package(
             "EventdDaemon", "EventdDelivery", "EventdConfig", "EventdKafka", "EventdKafkaTesting", logging,
         ]),
         .testTarget(name: "EventdControlTests", dependencies: ["EventdControl", "devtrip-eventctl", argumentParser, logging]),
-        .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl"]),
+        .testTarget(name: "EventdEndToEndTests", dependencies: ["EventdControl", pluginABI]),
     ],
     swiftLanguageModes: [.v6]
 )

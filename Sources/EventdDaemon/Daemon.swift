@@ -24,6 +24,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     private(set) var cluster: EmbeddedCluster?
     private(set) var producer: KafkaProducer?
     private(set) var followUps: FollowUpProducer?
+    private var embeddedTopics: EmbeddedTopicSink?
     private(set) var deadLetters: DeadLetterPublisher?
     private(set) var registry: PluginRegistry?
     private(set) var catalog: EventCatalog
@@ -117,10 +118,13 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         }
         let followUps = FollowUpProducer(producer: producer, logger: logger)
         self.followUps = followUps
+        // Embedded mode: plugins' output topics get [embedded] partitions too (the registry holds its sink weakly).
+        embeddedTopics = cluster.map { EmbeddedTopicSink(next: followUps, cluster: $0, partitions: Int32(config.embedded.partitions),
+                                                         created: allTopics, logger: logger) }
         deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
 
         let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images",
-                                      stateDir: config.stateDir, logger: logger, sink: followUps)
+                                      stateDir: config.stateDir, logger: logger, sink: embeddedTopics ?? followUps)
         self.registry = registry
         registry.loadDirectory(config.pluginDir) { [configuration] name in Self.pluginOptions(name, configuration) }
         logger.notice("plugins loaded", metadata: [
@@ -278,6 +282,7 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         // Clients go before the embedded cluster they talk to.
         controlLock.withLock { groupsByName.removeAll() }
         followUps = nil
+        embeddedTopics = nil
         deadLetters = nil
         producer = nil
         cluster = nil

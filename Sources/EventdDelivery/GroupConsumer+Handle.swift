@@ -125,6 +125,8 @@ extension GroupConsumer {
                         return finished(HandlerResult(outcome: .crashed, attempts: 0))
                     case .duplicate:
                         counters.duplicates += 1
+                        duplicateLog.skipped(logger, group: group, plugin: plugin.name, eventID: eventID, topic: record.topic,
+                                             partition: record.partition, offset: record.offset)
                         return finished(HandlerResult(outcome: .duplicate, attempts: attempt))
                     case .outcome(let result):
                         outcome = result

@@ -18,6 +18,8 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
     let tiers: RetryTierPublisher
     /// Which (topic, key)s have parked events, per plugin.
     let parkedKeys = ParkedKeyCache()
+    /// Debug lines for ledger duplicates, rate-limited.
+    let duplicateLog = DuplicateLog()
     /// Partitions paused until their next record is due: a tier record, or an in-memory retry (polling thread only).
     var delayed: [TopicPartition: ContinuousClock.Instant] = [:]
     /// The event an in-memory retry paused each partition at (polling thread only).

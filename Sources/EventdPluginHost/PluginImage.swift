@@ -65,7 +65,9 @@ public struct PluginImage: @unchecked Sendable {
         let copy = "\(imageDir)/\(base)-\(UUID().uuidString.prefix(8).lowercased()).so"
         do {
             try FileManager.default.createDirectory(atPath: imageDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            // A symbolic link (`make run`'s plugin directory) is copied as the file it names: what was built there.
+            let target = realpath(path, nil).map { resolved in defer { free(resolved) }; return String(cString: resolved) } ?? path
+            try FileManager.default.copyItem(atPath: target, toPath: copy)
         } catch {
             throw .cannotCopy(path: path, reason: "\(error.localizedDescription)")
         }

@@ -143,12 +143,13 @@ extension StatsReport: HumanReadable {
         var rows: [[String]] = []
         for g in groups {
             let c = g.counters
-            rows.append([g.name, "*", "\(c.consumed)", "\(c.handled)", "\(c.skipped)", "\(c.retried)", "\(c.deadLettered)", "-", "-"])
+            rows.append([g.name, "*", "\(c.consumed)", "\(c.handled)", "\(c.skipped)", "\(c.duplicates)", "\(c.retried)", "\(c.deadLettered)", "-", "-"])
             for p in g.plugins {
-                rows.append(["", p.plugin, "", "\(p.handled)", "", "\(p.retries)", "\(p.failed)", "\(p.latencyAvgUs)", "\(p.latencyMaxUs)"])
+                rows.append(["", p.plugin, "", "\(p.handled)", "", "\(p.duplicates)", "\(p.retries)", "\(p.failed)", "\(p.latencyAvgUs)", "\(p.latencyMaxUs)"])
             }
         }
-        return Render.table(["GROUP", "PLUGIN", "CONSUMED", "HANDLED", "SKIPPED", "RETRIES", "DEAD", "AVG-US", "MAX-US"], rows)
+        // DUPLICATES: events whose id the group's ledger already held (a transactional plugin's redelivery), skipped.
+        return Render.table(["GROUP", "PLUGIN", "CONSUMED", "HANDLED", "SKIPPED", "DUPLICATES", "RETRIES", "DEAD", "AVG-US", "MAX-US"], rows)
             + "reloads: \(reloads), longest reload stall: \(longestReloadStallMs) ms\n"
     }
 }

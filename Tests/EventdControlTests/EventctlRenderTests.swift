@@ -31,6 +31,21 @@ import Testing
         #expect(Render.kafka(nil) == "ok")
     }
 
+    @Test func statsShowDuplicatesPerGroupAndPlugin() {
+        var counters = CounterReport()
+        (counters.consumed, counters.handled, counters.duplicates) = (9, 6, 3)
+        let plugin = StatsReport.Plugin(plugin: "rewards", handled: 6, failed: 0, retries: 1, parked: 0, duplicates: 3, latencyAvgUs: 40, latencyMaxUs: 90)
+        let stats = StatsReport(groups: [.init(name: "rewards-group", counters: counters, rebalances: 1, plugins: [plugin], lag: [])],
+                                totals: counters, reloads: 2, longestReloadStallMs: 1)
+        #expect(stats.text == """
+            GROUP          PLUGIN   CONSUMED  HANDLED  SKIPPED  DUPLICATES  RETRIES  DEAD  AVG-US  MAX-US
+            rewards-group  *        9         6        0        3           0        0     -       -
+                           rewards            6                 3           1        0     40      90
+            reloads: 2, longest reload stall: 1 ms
+
+            """)
+    }
+
     @Test func reloadReportsSayWhatChanged() {
         let one = PluginReloadReport(name: "echo", oldVersion: "1.0.0", newVersion: "1.0.0", stallMs: 0.25, reloadMs: 12, groups: [])
         #expect(one.text == "echo: 1.0.0 -> 1.0.0 live (stall 0.25 ms, reload 12 ms)\n")

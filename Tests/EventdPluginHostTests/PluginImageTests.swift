@@ -20,6 +20,28 @@ import Testing
         #expect(registry.plugins.isEmpty)
     }
 
+    /// `make run`'s plugin directory holds links to builds elsewhere: what loads is the build the link names,
+    /// also after it was rewritten in place (same inode) — never a stale image or a dangling copy of the link.
+    @Test func aLinkLoadsTheBuildItNamesEachTime() throws {
+        let dir = NSTemporaryDirectory() + "eventd-link-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for sub in ["builds", "plugins"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true) }
+        let build = "\(dir)/builds/libecho.so", link = "\(dir)/plugins/libecho.so"
+        try FileManager.default.copyItem(atPath: try Stage.plugin("libecho-1.0.2.so.variant", in: Stage.fixtures), toPath: build)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "../builds/libecho.so")
+        let first = try PluginImage.load(path: link, imageDir: "\(dir)/images")
+        #expect(first.version == "1.0.2" && first.sourcePath == link)
+
+        let inode = PluginFingerprint(path: build).inode
+        let rebuilt = try Data(contentsOf: URL(fileURLWithPath: try Stage.plugin("libecho-1.0.3.so.variant", in: Stage.fixtures)))
+        let file = try #require(FileHandle(forWritingAtPath: build))
+        try file.truncate(atOffset: 0)
+        try file.write(contentsOf: rebuilt)
+        try file.close()
+        #expect(PluginFingerprint(path: build).inode == inode, "rewritten in place")
+        #expect(try PluginImage.load(path: link, imageDir: "\(dir)/images").version == "1.0.3")
+    }
+
     @Test func theV1SizesAreFrozenWhileTheRegistrationStructHasGrown() {
         #expect(PluginImage.v1RegistrationSize == 72)
         #expect(DTE_HOST_API_V1_SIZE == 48 && DTE_EVENT_V1_SIZE == 112)

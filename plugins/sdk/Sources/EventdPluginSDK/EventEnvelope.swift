@@ -160,7 +160,7 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
 
     /// A follow-up of the event `lineage` describes, happening `at` (now by default).
     /// - Parameters:
-    ///   - id: use `event.followUpID(n)` so a re-sent follow-up keeps its id.
+    ///   - id: use `event.followUpID(n, plugin: Self.name)` (the n-th follow-up of `event`) so a re-sent follow-up keeps its id.
     public init(id: String, type: String, source: String, subject: String?, payload: Payload,
                 after lineage: EventLineage, at occurredAt: Date = Date()) {
         self.init(id: id, type: type, occurredAt: occurredAt, source: source, subject: subject, payload: payload)
@@ -169,7 +169,7 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
     }
 
     /// - Parameters:
-    ///   - id: use `event.followUpID(n)` so a re-sent follow-up keeps its id.
+    ///   - id: use `event.followUpID(n, plugin: Self.name)` (the n-th follow-up of `event`) so a re-sent follow-up keeps its id.
     public init(id: String, type: String, occurredAt: Date, source: String, subject: String?, payload: Payload) {
         eventId = id
         eventType = type
@@ -189,7 +189,8 @@ extension Event {
     /// A deterministic id for this event's `index`-th follow-up from `plugin`:
     /// the same source event always yields the same ids, so a follow-up sent
     /// again after a crash is recognised downstream as a duplicate.
-    /// Format: `fu-` and 32 hex digits (two FNV-1a 64-bit hashes).
+    /// Format: `fu-` and 32 hex digits (two FNV-1a 64-bit hashes). C plugins
+    /// get the same id from `dte_follow_up_id` (devtrip_eventd_event.h).
     public func followUpID(_ index: Int, plugin: String) -> String {
         let material = Array("\(id)\u{0}\(plugin)\u{0}\(index)".utf8)
         func fnv(_ seed: UInt64) -> UInt64 {

@@ -34,6 +34,16 @@ public final class TestHost: @unchecked Sendable {
     public var logs: [(level: Int, message: String, fields: [String: String])] = []
     /// When set, `produce` fails with this host code.
     public var failProduce: Int32?
+    /// Emulate the daemon's idempotency ledger: a transactional plugin's
+    /// event whose id was handled `.ok` before in its consumer group is
+    /// skipped, `.ok`, without calling the plugin (counted in `duplicates`),
+    /// as the daemon does. Off by default, so that a test can hand an event
+    /// over twice to check the plugin's own idempotency (what happens when
+    /// the ledger entry has expired, or for a plugin that is not transactional).
+    public var emulatesLedger = false
+    /// Event ids skipped by the emulated ledger.
+    public private(set) var duplicates = 0
+    private var ledger: Set<[String]> = []
 
     private var api = dte_host_api()
     private var plugin: UnsafePointer<dte_plugin>?
@@ -128,14 +138,21 @@ public final class TestHost: @unchecked Sendable {
     /// Hands one event to the plugin through the ABI. For a transactional
     /// plugin, state writes and produced events of a retry or reject are
     /// rolled back, as the daemon does.
+    /// With `emulatesLedger`, a transactional plugin's repeated event id is skipped.
     public func handle(_ event: Event) -> Outcome {
         let transactional = descriptor.flags & DTE_PLUGIN_TRANSACTIONAL != 0
+        let entry = [event.consumerGroup, event.id]
+        if transactional, emulatesLedger, !event.id.isEmpty, ledger.contains(entry) {
+            duplicates += 1
+            return .ok
+        }
         let (stateBefore, producedBefore) = (state, produced)
         let outcome = deliver(event)
         if transactional, outcome != .ok {
             state = stateBefore
             produced = producedBefore
         }
+        if transactional, outcome == .ok, !event.id.isEmpty { ledger.insert(entry) }
         return outcome
     }
 

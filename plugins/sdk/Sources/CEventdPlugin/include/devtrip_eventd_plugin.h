@@ -7,6 +7,9 @@
  * `handle` for every event routed to the plugin, and `shutdown` before it lets
  * the instance go. Nothing but the types in this header crosses the boundary.
  * A C plugin declares itself with DTE_PLUGIN_DEFINE (at the end of this file).
+ * devtrip_eventd_event.h (beside this header, not part of the ABI) reads the
+ * payload and its top-level string fields and makes the deterministic
+ * follow-up ids the Swift SDK makes.
  *
  * Compatibility rules:
  *  - `abi_major` changes only when a field changes meaning or moves. The entry
@@ -118,12 +121,18 @@ typedef struct dte_event {
     int64_t timestamp_ms;          /* record timestamp, -1 if none */
     const void *key;               /* NULL for a null key */
     size_t key_len;
-    const void *value;             /* NULL for a tombstone */
+    /* The record's value as it was published, NULL for a tombstone. In
+     * CloudEvents binary mode (the record has a `ce_type` header; `ce_id`,
+     * `ce_time`, ... carry the envelope) it is the bare payload; otherwise it
+     * is the whole JSON envelope {eventId, eventType, occurredAt, ...,
+     * payload}. devtrip_eventd_event.h's dte_event_payload finds the payload
+     * in both forms. */
+    const void *value;
     size_t value_len;
     const dte_header *headers;
     size_t header_count;
     const char *event_name;        /* canonical name, aliases resolved */
-    const char *event_id;          /* "" when the record carries none */
+    const char *event_id;          /* ce_id or the envelope's eventId; "" when the record carries none */
     const char *consumer_group;
 } dte_event;
 
