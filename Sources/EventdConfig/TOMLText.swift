@@ -36,7 +36,8 @@ extension ConfigurationLoader {
 
     /// Refuses a table header whose name does not start with a key (`[.kafka]`,
     /// `[=x]`, `[` at the end of a line), which toml++ hands to its key parser
-    /// unchecked, and checks each value that starts with a digit (`checkDateTime`).
+    /// unchecked, and a `}` where an array element belongs (`[1, }`), which it hands
+    /// to its value parser; checks each value that starts with a digit (`checkDateTime`).
     /// Strings and comments are skipped and arrays and inline tables followed, so
     /// only a `[` that opens a line at the top level counts as a header, and only
     /// what follows `=`, or `[` and `,` inside an array, as a value.
@@ -109,6 +110,9 @@ extension ConfigurationLoader {
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 containers.append(c)
                 i += 1
+            case UInt8(ascii: "}") where containers.last == UInt8(ascii: "["):
+                // toml++ takes it for the start of an array element and fails an assertion.
+                throw ConfigError(file: file, line: line, reason: "TOML syntax: '}' inside an array, where a value or ']' belongs")
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 _ = containers.popLast()
                 i += 1

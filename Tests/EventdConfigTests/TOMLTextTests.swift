@@ -84,4 +84,10 @@ import Testing
         let reason = daemonError(text)?.reason ?? ""
         #expect(!reason.contains("TOML syntax"), "\(reason)")
     }
+
+    /// The fuzzer's fifth input, cut to its cause.
+    @Test(arguments: ["x = { y = [1, 2.5, \"z\", }\n", "x = [}]\n", "x = [\n  1, # c\n  }\n"])
+    func closingBraceInsideAnArrayIsAnErrorNotAnAbort(_ text: String) throws {
+        try expectError(daemonError(text), mentions: "TOML syntax: '}' inside an array")
+    }
 }
