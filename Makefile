@@ -97,7 +97,7 @@ soak: deps build plugins fixtures
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd $(SWIFT) test --filter killMinusNineSoak
 
 clean:
-	rm -rf .build .build-plugins .build-run .build-docs plugins/*/.build Tests/Fixtures/plugins/.build
+	rm -rf .build .build-plugins .build-run .build-docs .build-fuzz plugins/*/.build Tests/Fixtures/plugins/.build
 
 # Debian packages (packaging/debian, DESIGN §6): installs the build tools
 # (.ci/setup-system-deps.sh, as root), then builds devtrip-eventd,
