@@ -120,7 +120,7 @@ test-unit: build plugins fixtures docs
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
 	  $(SWIFT) test
 
-test: deps test-plugins test-unit test-system
+test: deps test-plugins test-unit test-system test-fuzz
 
 # The full-size kill -9 soak (make test runs a 4,000-event variant): about 40 s once built (measured 37.7 s).
 soak: deps build plugins fixtures
@@ -129,7 +129,7 @@ soak: deps build plugins fixtures
 
 # Build output of this tree only: plugins built elsewhere (PLUGIN_DIRS) stay.
 clean:
-	rm -rf .build .build-plugins .build-run .build-docs plugins/*/.build Tests/Fixtures/plugins/.build
+	rm -rf .build .build-plugins .build-run .build-docs .build-fuzz plugins/*/.build Tests/Fixtures/plugins/.build
 
 # Debian packages (packaging/debian, DESIGN §6): installs the build tools
 # (.ci/setup-system-deps.sh, as root), then builds devtrip-eventd,
@@ -144,3 +144,25 @@ deb:
 # (systemd-nspawn on a debootstrap rootfs cached in .build-system/; DESIGN §5).
 test-system: deb
 	bash packaging/tests/system-test.sh
+
+# libFuzzer targets over the parsers that read untrusted bytes (Tests/Fuzz/README.md):
+# built with -sanitize=fuzzer,address into .build-fuzz (the targets exist only when
+# EVENTD_FUZZ is set, so `make build` and `swift test` neither see nor build them), then
+# each run for FUZZ_SECONDS from its seed corpus. `make test` runs a 5-second pass.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzEnvelopeScanner FuzzControlRequest FuzzMetricsRequest FuzzConfiguration FuzzSDKEnvelope
+.PHONY: fuzz fuzz-build test-fuzz
+# gold warns once per ASan helper symbol it cannot export ("Cannot export local
+# symbol '__asan_check_...'"): noise of the sanitizer runtime, filtered out.
+fuzz-build:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz target $$t"; \
+	  EVENTD_FUZZ=1 $(SWIFT) build --scratch-path $(CURDIR)/.build-fuzz --product $$t \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | { grep -v "Cannot export local symbol '__asan_" || true; }; \
+	done
+
+fuzz: fuzz-build
+	bash Tests/Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=5

@@ -74,3 +74,23 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets over the parsers that read untrusted bytes (Tests/Fuzz, `make fuzz`).
+// Declared only when EVENTD_FUZZ is set, so the normal build and `swift test` never see
+// them; `make fuzz` builds them with -sanitize=fuzzer,address into .build-fuzz. In this
+// package so that a parser's seam can be `package`, not public.
+if Context.environment["EVENTD_FUZZ"] != nil {
+    let sdk: Target.Dependency = .product(name: "EventdPluginSDK", package: "sdk")
+    let catalog: Target.Dependency = .product(name: "EventdCatalog", package: "sdk")
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzEnvelopeScanner", ["EventdRouting"]),
+        ("FuzzControlRequest", ["EventdControl"]),
+        ("FuzzMetricsRequest", ["EventdDaemon"]),
+        ("FuzzConfiguration", ["EventdConfig", "EventdRouting"]),
+        ("FuzzSDKEnvelope", [sdk, catalog]),
+    ]
+    package.targets.append(.target(name: "CFuzzDriver", path: "Tests/Fuzz/CFuzzDriver"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["CFuzzDriver"], path: "Tests/Fuzz/\(name)"))
+    }
+}

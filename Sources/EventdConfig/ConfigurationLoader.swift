@@ -205,6 +205,7 @@ public enum ConfigurationLoader {
     }
 
     static func parseTOML(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
+        try checkBeforeParsing(text, file: file)
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {

@@ -178,18 +178,9 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     func respond(to data: Data, peer: PeerCredentials) -> ControlResponse {
-        let request: ControlRequest
-        do {
-            request = try JSONDecoder().decode(ControlRequest.self, from: data)
-        } catch {
-            return .failure(.init(.badRequest, "not a control request (expected {\"v\":1,\"cmd\":...,\"args\":{...}}): \(error)"))
-        }
-        guard request.v == controlProtocolVersion else {
-            return .failure(.init(.badRequest, "protocol version \(request.v) is not supported; this daemon speaks \(controlProtocolVersion)"))
-        }
-        let call: ControlCall
+        let request: ControlRequest, call: ControlCall
         do throws(ControlError) {
-            call = try ControlCommands.call(for: request)
+            (request, call) = try Self.decode(data)
         } catch {
             return .failure(error)
         }
@@ -197,5 +188,21 @@ public final class ControlServer: @unchecked Sendable {
                                                     "args": "\(request.args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"])
         guard let handler else { return .failure(.init(.failed, "the daemon is shutting down")) }
         return handler.handle(call, peer: peer)
+    }
+
+    /// Decodes one request line (any bytes a local client sends) and checks it
+    /// against the protocol version and the command table; the fuzz target's seam.
+    /// - Throws: `ControlError` `.badRequest` (or the table's refusal) saying what is wrong.
+    package static func decode(_ data: Data) throws(ControlError) -> (ControlRequest, ControlCall) {
+        let request: ControlRequest
+        do {
+            request = try JSONDecoder().decode(ControlRequest.self, from: data)
+        } catch {
+            throw ControlError(.badRequest, "not a control request (expected {\"v\":1,\"cmd\":...,\"args\":{...}}): \(error)")
+        }
+        guard request.v == controlProtocolVersion else {
+            throw ControlError(.badRequest, "protocol version \(request.v) is not supported; this daemon speaks \(controlProtocolVersion)")
+        }
+        return (request, try ControlCommands.call(for: request))
     }
 }

@@ -90,22 +90,14 @@ final class MetricsEndpoint: @unchecked Sendable {
             }
             var tv = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            var request = [UInt8]()
+            var request = MetricsRequest()
             var buffer = [UInt8](repeating: 0, count: 2048)
-            while request.count < 8192, !request.containsHeaderEnd {
+            while request.wantsMore {
                 let n = recv(client, &buffer, buffer.count, 0)
                 if n <= 0 { break }
-                request += buffer[0..<n]
+                request.append(buffer[0..<n])
             }
-            let line = String(decoding: request.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
-            let response: String
-            if line.hasPrefix("GET /metrics ") || line == "GET /metrics" {
-                let body = exposition()
-                response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-            } else {
-                let body = "only GET /metrics is served here\n"
-                response = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-            }
+            let response = request.response(exposition: exposition)
             var bytes = Array(response.utf8)
             var sent = 0
             while sent < bytes.count {
@@ -115,13 +107,5 @@ final class MetricsEndpoint: @unchecked Sendable {
             }
             close(client)
         }
-    }
-}
-
-private extension Array where Element == UInt8 {
-    var containsHeaderEnd: Bool {
-        guard count >= 4 else { return false }
-        for i in 0...(count - 4) where self[i] == 0x0D && self[i + 1] == 0x0A && self[i + 2] == 0x0D && self[i + 3] == 0x0A { return true }
-        return false
     }
 }

@@ -169,27 +169,34 @@ extension EnvelopeScanner {
             guard i < count else { return true }
             let lead = base.load(fromByteOffset: i, as: UInt8.self)
             if lead < 0x80 { i += 1; continue }
-            // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
-            let length: Int
-            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upper = 0x9F
-            case 0xF0: length = 4; lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upper = 0x8F
-            default: return false
-            }
-            guard i + length <= count else { return false }
-            let second = base.load(fromByteOffset: i + 1, as: UInt8.self)
-            guard second >= lower && second <= upper else { return false }
-            for j in 2..<length where base.load(fromByteOffset: i + j, as: UInt8.self) & 0xC0 != 0x80 { return false }
+            guard let length = utf8SequenceLength(base, at: i, count: count) else { return false }
             i += length
         }
         return true
     }
+}
+
+/// The length of the well-formed UTF-8 sequence whose lead byte (0x80 or above)
+/// is at `i`, or nil. The second byte's range rules out overlong forms,
+/// surrogates and code points past U+10FFFF (RFC 3629).
+@inline(__always) private func utf8SequenceLength(_ base: UnsafeRawPointer, at i: Int, count: Int) -> Int? {
+    let length: Int
+    var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+    switch base.load(fromByteOffset: i, as: UInt8.self) {
+    case 0xC2...0xDF: length = 2
+    case 0xE0: length = 3; lower = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: length = 3
+    case 0xED: length = 3; upper = 0x9F
+    case 0xF0: length = 4; lower = 0x90
+    case 0xF1...0xF3: length = 4
+    case 0xF4: length = 4; upper = 0x8F
+    default: return nil
+    }
+    guard i + length <= count else { return nil }
+    let second = base.load(fromByteOffset: i + 1, as: UInt8.self)
+    guard second >= lower && second <= upper else { return nil }
+    for j in 2..<length where base.load(fromByteOffset: i + j, as: UInt8.self) & 0xC0 != 0x80 { return nil }
+    return length
 }
 
 @inline(__always) private func hexValue(_ c: UInt8) -> UInt8 {
@@ -264,7 +271,7 @@ private struct Cursor {
             }
             if c < 0x20 { throw fail("control character in string") }
             if c >= 0x80 {
-                let length = try utf8Length(c)
+                let length = try utf8Length()
                 index += length
                 continue
             }
@@ -273,19 +280,10 @@ private struct Cursor {
         throw fail("unterminated string", at: start - 1)
     }
 
-    /// Validates one UTF-8 sequence starting at the cursor; returns its length.
-    func utf8Length(_ lead: UInt8) throws(EnvelopeError) -> Int {
-        let length: Int
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0...0xEF: length = 3
-        case 0xF0...0xF4: length = 4
-        default: throw fail("invalid UTF-8")
-        }
-        guard index + length <= count else { throw fail("truncated UTF-8") }
-        for j in 1..<length where base!.load(fromByteOffset: index + j, as: UInt8.self) & 0xC0 != 0x80 {
-            throw fail("invalid UTF-8")
-        }
+    /// Validates one UTF-8 sequence starting at the cursor (as `isValidUTF8` does:
+    /// an id in overlong form would read as another id once decoded); returns its length.
+    func utf8Length() throws(EnvelopeError) -> Int {
+        guard let length = utf8SequenceLength(base!, at: index, count: count) else { throw fail("invalid UTF-8") }
         return length
     }
 

@@ -4,10 +4,12 @@
 import Foundation
 import Testing
 
-/// A CA, a broker certificate for 127.0.0.1, a client certificate with an encrypted key, and an unrelated CA.
+/// A CA, a broker certificate for 127.0.0.1, a client certificate with an encrypted key, an unrelated CA,
+/// and a broker certificate from the right CA for another host (`otherHost`).
 struct TLSMaterial {
     let dir: String
     static let keyPassword = "kp-91d2e7-client-key-pass"
+    static let otherHost = "broker.example.org"
     var ca: String { "\(dir)/ca.pem" }
     var otherCA: String { "\(dir)/other-ca.pem" }
 
@@ -18,9 +20,11 @@ struct TLSMaterial {
             guard run.status == 0 else { throw HarnessError("openssl \(args.joined(separator: " ")): \(String(decoding: run.stderr, as: UTF8.self))") }
         }
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: "\(dir)/server.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName=DNS:\(Self.otherHost)\n".write(toFile: "\(dir)/other-host.ext", atomically: true, encoding: .utf8)
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/ca.key", "-out", ca, "-days", "2", "-subj", "/CN=eventd test CA"])
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/other-ca.key", "-out", otherCA, "-days", "2", "-subj", "/CN=other CA"])
-        for (name, subject, ext) in [("server", "/CN=localhost", ["-extfile", "\(dir)/server.ext"]), ("client", "/CN=devtrip-eventd", [])] {
+        for (name, subject, ext) in [("server", "/CN=localhost", ["-extfile", "\(dir)/server.ext"]), ("client", "/CN=devtrip-eventd", []),
+                                     ("other-host", "/CN=\(Self.otherHost)", ["-extfile", "\(dir)/other-host.ext"])] {
             try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/\(name).plain.key", "-out", "\(dir)/\(name).csr", "-subj", subject])
             try openssl(["x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", ca, "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
                          "-out", "\(dir)/\(name).pem", "-days", "2"] + ext)
@@ -39,15 +43,16 @@ struct TLSMaterial {
 final class TLSProxy {
     let child: ChildProcess
 
-    init(dir: String, accept: String, connect: String, material: TLSMaterial) throws {
+    /// - Parameter certificate: the broker certificate's base name in `material.dir` (`server`, or `other-host`).
+    init(dir: String, accept: String, connect: String, material: TLSMaterial, certificate: String = "server") throws {
         let config = """
             foreground = yes
             pid =
             [kafka]
             accept = \(accept)
             connect = \(connect)
-            cert = \(material.dir)/server.pem
-            key = \(material.dir)/server.plain.key
+            cert = \(material.dir)/\(certificate).pem
+            key = \(material.dir)/\(certificate).plain.key
             CAfile = \(material.ca)
             requireCert = yes
             verifyChain = yes
@@ -65,13 +70,13 @@ final class TLSProxy {
 
 @Suite(.serialized) struct TLSBrokerEndToEndTests {
     /// The mock behind stunnel: it listens on 127.0.0.2:P and advertises 127.0.0.1:P, where stunnel listens.
-    func setUp(_ tag: String) throws -> (dir: String, material: TLSMaterial, broker: FaultInjectingMock, proxy: TLSProxy) {
+    func setUp(_ tag: String, certificate: String = "server") throws -> (dir: String, material: TLSMaterial, broker: FaultInjectingMock, proxy: TLSProxy) {
         let dir = try Harness.temporaryDirectory(tag)
         let material = try TLSMaterial(dir: dir)
         let broker = try FaultInjectingMock(dir: dir, topics: DeliveryEndToEndTests.topics + ["echo-events"],
                                             environment: ["MOCKBROKER_LISTEN_HOST": "127.0.0.2"])
         let port = broker.bootstrap.split(separator: ":").last!
-        let proxy = try TLSProxy(dir: dir, accept: broker.bootstrap, connect: "127.0.0.2:\(port)", material: material)
+        let proxy = try TLSProxy(dir: dir, accept: broker.bootstrap, connect: "127.0.0.2:\(port)", material: material, certificate: certificate)
         return (dir, material, broker, proxy)
     }
 
@@ -103,7 +108,9 @@ final class TLSProxy {
         let lines = (0..<20).map { i in
             "user-\(i)|{\"eventId\":\"tls-\(i)\",\"eventType\":\"mission.started\",\"occurredAt\":\"2026-11-24T10:00:00Z\",\"testId\":\"tls-\(i)\"}\n"
         }.joined()
-        _ = try kcat(material, broker.bootstrap, ["-P", "-t", "mission-events", "-K", "|"], input: lines)
+        // kcat, with hostname verification off, gets through the same listener: the name alone is refused.
+        let lax = ["-X", "ssl.endpoint.identification.algorithm=none"]
+        _ = try kcat(material, broker.bootstrap, lax + ["-P", "-t", "mission-events", "-K", "|"], input: lines)
         var echoed: [Substring] = []
         try Harness.waitUntil("20 events echoed through TLS", timeout: 60, poll: 1) {
             echoed = try kcat(material, broker.bootstrap, ["-C", "-t", "echo-events", "-o", "beginning", "-e", "-q", "-f", "%k\n"])
@@ -134,5 +141,34 @@ final class TLSProxy {
         #expect(daemon.child.log.contains("certificate verify failed"), "the log says why")
         #expect(daemon.child.stop() == 0, "stops cleanly")
         #expect(!daemon.child.log.contains(TLSMaterial.keyPassword))
+    }
+
+    /// The broker's certificate comes from the trusted CA but names another host: with
+    /// hostname verification on, the daemon refuses it the same way, running and degraded.
+    @Test func aBrokerCertificateForAnotherHostIsRefusedAsDegradedNotACrash() throws {
+        let (dir, material, broker, proxy) = try setUp("tls-wrong-host", certificate: "other-host")
+        _ = proxy
+        let daemon = try startDaemon(dir, bootstrap: broker.bootstrap,
+                                     properties: material.clientProperties(ca: material.ca, keyPassword: "${credential:client-key-pass}"))
+        defer { daemon.child.stop() }
+        var degraded: [String: Any]?
+        var statusText = ""
+        try Harness.waitUntil("status to report degraded", timeout: 30, poll: 0.5) {
+            let status = try Eventctl.run(["status", "--json"], socket: daemon.socket)
+            statusText = status.stdout
+            degraded = (try status.json()["result"] as? [String: Any])?["degraded"] as? [String: Any]
+            return degraded != nil
+        }
+        #expect(daemon.child.isRunning)
+        #expect(daemon.child.log.contains("certificate verify failed"), "the log says why")
+        // kcat, with hostname verification off, gets through the same listener: the name alone is refused.
+        let lax = ["-X", "ssl.endpoint.identification.algorithm=none"]
+        _ = try kcat(material, broker.bootstrap, lax + ["-P", "-t", "mission-events", "-K", "|"],
+                     input: "user-1|{\"eventId\":\"tls-host-1\",\"eventType\":\"mission.started\",\"occurredAt\":\"2026-11-24T10:00:00Z\"}\n")
+        Thread.sleep(forTimeInterval: 3)
+        let echoed = try kcat(material, broker.bootstrap, lax + ["-C", "-t", "echo-events", "-o", "beginning", "-e", "-q", "-f", "%k\n"])
+        #expect(echoed.isEmpty, "nothing was consumed from a broker whose name did not match")
+        #expect(daemon.child.stop() == 0, "stops cleanly")
+        #expect(!daemon.child.log.contains(TLSMaterial.keyPassword) && !statusText.contains(TLSMaterial.keyPassword))
     }
 }

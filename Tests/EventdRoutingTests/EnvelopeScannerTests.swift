@@ -48,6 +48,31 @@ import Testing
         #expect(throws: EnvelopeError.self) { try scan(deep) }
     }
 
+    /// Found by the FuzzEnvelopeScanner target: the scanner took any lead byte's
+    /// length on trust, so overlong forms, surrogates and code points past
+    /// U+10FFFF passed inside strings. Decoded, such an id reads as U+FFFD, so
+    /// two different ids became one (and the second a "repeated id" dead letter).
+    @Test(arguments: [
+        [0xF0, 0x89, 0x98, 0x80],          // overlong four-byte form (the fuzzer's input)
+        [0xC0, 0xAF], [0xE0, 0x80, 0xAF],  // overlong '/'
+        [0xED, 0xA0, 0x80],                // surrogate U+D800
+        [0xF4, 0x90, 0x80, 0x80],          // past U+10FFFF
+        [0xF0, 0x9F, 0x98],                // cut short by the closing quote
+    ] as [[UInt8]])
+    func rejectsIllFormedUTF8InStrings(_ sequence: [UInt8]) {
+        let bytes = Array(#"{"eventType":"user.registered","eventId":" "#.utf8) + sequence + Array(#"","occurredAt":"0:00z"}"#.utf8)
+        let error = #expect(throws: EnvelopeError.self) { try bytes.withUnsafeBytes { try EnvelopeScanner.scan($0) } }
+        #expect(error?.reason == "invalid UTF-8")
+        #expect(error?.offset == 43)
+        #expect(!bytes.withUnsafeBytes { EnvelopeScanner.isValidUTF8($0) }, "both checks agree")
+    }
+
+    @Test func acceptsWellFormedSequencesOfEveryLength() throws {
+        let id = "é€😀\u{10FFFF}\u{FFFF}\u{E000}\u{D7FF}"
+        let (fields, bytes) = try scan("{\"eventId\":\"\(id)\"}")
+        #expect(text(bytes, fields.eventId) == id)
+    }
+
     @Test func errorSaysWhere() {
         let bytes = Array(#"{"eventType":"x",}"#.utf8)
         let error = #expect(throws: EnvelopeError.self) { try bytes.withUnsafeBytes { try EnvelopeScanner.scan($0) } }
