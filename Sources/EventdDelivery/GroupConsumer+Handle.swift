@@ -155,20 +155,20 @@ extension GroupConsumer {
             if firstFailure == nil { firstFailure = now }
             if outcome == DTE_RETRY && attempt < attempts && pausing {
                 counters.retried += 1
-                logger.warning("handler asked for a retry; its partition waits", metadata: [
+                logger.warning("handler asked for a retry; its partition waits", metadata: ([
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
                     "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
-                ])
+                ] as Logger.Metadata).traced(record))
                 return HandlerResult(outcome: .backoff, attempts: attempt, finished: returnedAt, retried: retried + 1,
                                      retryAfter: backoff(attempt: attempt, policy), firstFailure: firstFailure)
             }
             if outcome == DTE_RETRY && attempt < attempts && isRunning {
                 counters.retried += 1
                 retried += 1
-                logger.warning("handler asked for a retry", metadata: [
+                logger.warning("handler asked for a retry", metadata: ([
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
                     "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
-                ])
+                ] as Logger.Metadata).traced(record))
                 Thread.sleep(forTimeInterval: backoff(attempt: attempt, policy))
                 continue
             }
@@ -201,10 +201,10 @@ extension GroupConsumer {
     func deadLetter(_ record: some RecordFields, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
         counters.deadLettered += 1
         counters.deadLetteredBy[letter.outcome.rawValue, default: 0] += 1
-        logger.error("event dead-lettered", metadata: [
+        logger.error("event dead-lettered", metadata: ([
             "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             "outcome": "\(letter.outcome.rawValue)", "plugin": "\(letter.plugin ?? "-")", "error": "\(letter.error)",
-        ])
+        ] as Logger.Metadata).traced(record))
         do {
             try deadLetters.publish(record, group: group, letter: letter, tracker: tracker)
         } catch {
