@@ -38,8 +38,9 @@ final class ServiceDaemon {
     /// `before` runs on the plugin directory before the daemon starts (to install another build);
     /// `evaluationTiers` replaces the shipped delay tiers of ai-evaluation's retry requests (one second
     /// by default, so that a retry chain ends within a test's patience); `maxAttempts` its setting.
+    /// `pluginFiles` replaces other plugins' configuration files (name -> text).
     init(_ tag: String, plugins: [String] = allPlugins, evaluationTiers: String = #"["1s"]"#, maxAttempts: Int = 3,
-         before: (String) throws -> Void = { _ in }) throws {
+         pluginFiles: [String: String] = [:], before: (String) throws -> Void = { _ in }) throws {
         dir = try Harness.temporaryDirectory(tag)
         resultsRoot = "\(dir)/mission-results"
         try FileManager.default.createDirectory(atPath: resultsRoot, withIntermediateDirectories: true)
@@ -53,7 +54,7 @@ final class ServiceDaemon {
         let aiEvaluation = shipped.replacingOccurrences(of: line, with: #"object_store_root = "\#(resultsRoot)""#)
             .replacingOccurrences(of: Self.shippedEvaluationTiers, with: "tiers = \(evaluationTiers)")
             .replacingOccurrences(of: "max_attempts = 3", with: "max_attempts = \(maxAttempts)")
-        let config = try Harness.configuration(in: dir, pluginFiles: ["ai-evaluation": aiEvaluation])
+        let config = try Harness.configuration(in: dir, pluginFiles: pluginFiles.merging(["ai-evaluation": aiEvaluation]) { own, _ in own })
         pluginDir = try Harness.pluginDirectory(in: dir, plugins: plugins)
         try before(pluginDir)
         daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: pluginDir, dir: dir)
