@@ -131,7 +131,7 @@ soak: deps build plugins fixtures
 clean:
 	rm -rf .build .build-plugins .build-run .build-docs .build-fuzz plugins/*/.build Tests/Fixtures/plugins/.build
 
-# Debian packages (packaging/debian, DESIGN §6): installs the build tools
+# Debian packages (packaging/debian, docs/debian-packaging.md): installs the build tools
 # (.ci/setup-system-deps.sh, as root), then builds devtrip-eventd,
 # devtrip-eventd-dev and one devtrip-eventd-plugin-<name> per plugins/<name>
 # into dist/ and checks them with lintian. DEB_PLUGINS="a b" builds only those plugins.
@@ -141,7 +141,7 @@ deb:
 	bash .ci/build-debs.sh
 
 # Installs, runs, upgrades and purges the debs in a booted Debian 12 container
-# (systemd-nspawn on a debootstrap rootfs cached in .build-system/; DESIGN §5).
+# (systemd-nspawn on a debootstrap rootfs cached in .build-system/; docs/systemd.md).
 test-system: deb
 	bash packaging/tests/system-test.sh
 

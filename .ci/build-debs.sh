@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Debian packages (DESIGN §6).
+# Builds the Debian packages (docs/debian-packaging.md).
 #   build-debs.sh                 devtrip-eventd and devtrip-eventd-dev from packaging/debian,
 #                                 then devtrip-eventd-plugin-<name> for every plugins/<name>
 #                                 (each SwiftPM package there but the SDK), into dist/

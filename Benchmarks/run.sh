@@ -7,7 +7,7 @@
 # CONSUMER_PROPS (extra librdkafka consumer properties given to the C baseline
 # AND written into the daemon's [kafka.consumer]; default "fetch.wait.max.ms=5":
 # the mock holds a fetch that finds no data for the full fetch.wait.max.ms
-# (default 500) without waking on new data (DESIGN §4), so a paced consumer
+# (default 500) without waking on new data (docs/broker-traps.md), so a paced consumer
 # that catches up stalls 0.5 s at a time -- measured 88k events/s for the
 # bare C loop with the default, 0.9-1.1 M with 5 ms; real Kafka wakes),
 # SCENARIOS (default "c-scan eventd-noop c-produce c-produce-wait eventd-echo"), EVENTD_TOML
@@ -27,7 +27,7 @@
 # catalog-shaped 500-byte `mission.started` events to `mission-events`, paced
 # to stay at most MAX_LEAD events ahead of what the consumer side finished
 # (the mock keeps only 5 MiB per partition and silently drops the oldest,
-# DESIGN §4). Every run checks that the input topic holds exactly N records
+# docs/broker-traps.md). Every run checks that the input topic holds exactly N records
 # and that the consumer side counted exactly N (echo runs: the output topic
 # holds exactly N); any difference fails the benchmark.
 #
@@ -387,7 +387,7 @@ run_service() {
     [[ $kind == catalog || $kind == seven ]] && { flow=catalog; expect=; }
     [[ $kind == latency ]] && { n=$((RATE * 20)); expect=$n; extra=(--rate "$RATE" --sent "$d/sent"); }
     # Steady state, not a flood: a backlog is prefetched into every group's
-    # consumer (queued.min.messages, DESIGN §4 / docs), which is what a flood's peak RSS shows.
+    # consumer (queued.min.messages, docs/broker-traps.md), which is what a flood's peak RSS shows.
     [[ $kind == seven ]] && { n=$((RSS_RATE * 20)); extra=(--rate "$RSS_RATE"); }
     python3 "$ROOT/Benchmarks/progress.py" "$d/run/control.sock" "$d/done" "$expect" "$d/progress" 2>"$d/progress.err" &
     local poll=$!; PIDS+=("$poll")

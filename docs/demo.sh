@@ -22,10 +22,15 @@ echo "demo: user $U, broker $B"
 for topic in auth-events user-events; do
   send "$topic" user.registered "$U-registered" "{\"userId\":\"$U\",\"email\":\"$U@example.com\",\"displayName\":\"Demo User\",\"plan\":\"basic\"}"
 done
+# Each step lands after the one before is handled, as a real user's would: services read them from
+# different topics, and Kafka orders nothing across topics.
+step() { sleep "${DEMO_STEP_SECONDS:-2}"; }
+step
 # 2. A mission started and completed, its result object stored where ai-evaluation reads it.
 send resource-events resource.created "$U-resource" "{\"userId\":\"$U\",\"missionId\":\"intro-1\",\"resourceId\":\"r-$U\"}"
 send mission-events mission.started "$U-started" "{\"userId\":\"$U\",\"missionId\":\"intro-1\",\"ticketCost\":1}"
 mkdir -p "$RESULTS/$U"
+step   # the user works on the mission (payment reads the completion on two topics: after the start)
 echo '{"tests":[{"name":"login works","passed":true},{"name":"logout works","passed":true},{"name":"profile","passed":false}],"lintWarnings":1,"durationSeconds":900}' > "$RESULTS/$U/intro-1.json"
 for topic in mission.completed mission-events; do
   send "$topic" mission.completed "$U-completed" "{\"userId\":\"$U\",\"missionId\":\"intro-1\",\"resultKey\":\"$U/intro-1.json\",\"durationSeconds\":900}"

@@ -83,7 +83,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 }
 
 /* Finds the string value of top-level-looking key `key` (with quotes);
- * returns its start and sets *len, or NULL. A hand scan, as DESIGN §4 measured. */
+ * returns its start and sets *len, or NULL. A hand scan, as docs/broker-traps.md measured. */
 static const char *find_string_field(const char *v, size_t n, const char *key, size_t key_len, size_t *len) {
     const char *end = v + n;
     const char *p = memmem(v, n, key, key_len);

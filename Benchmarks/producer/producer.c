@@ -1,4 +1,4 @@
-/* producer: produces N catalog-shaped JSON events (DESIGN §2 envelope, padded
+/* producer: produces N catalog-shaped JSON events (docs/catalog-mapping.md envelope, padded
  * to SIZE bytes) with keys among K users, as fast as the pacing allows.
  *
  * --flow mission (default): `mission.started` on --topic, padded to --size.

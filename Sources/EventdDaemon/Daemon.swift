@@ -269,10 +269,14 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         timerQueue.sync {}
         // From here on the clients close, and with them the embedded cluster: their errors are not a degradation.
         health.stop()
-        let all = groups
-        DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
+        do {
+            let all = groups
+            DispatchQueue.concurrentPerform(iterations: all.count) { all[$0].stop() }
+        }
         // Consumers are done: what they committed to outboxes goes out now (what does not, goes after a restart).
         for relay in relayLock.withLock({ Array(relays.values) }) { relay.stop() }
+        // The relays hold the producer: they go with it, before the embedded cluster.
+        relayLock.withLock { relays.removeAll() }
         if let producer {
             let left = producer.flush(timeoutMs: 10_000)
             if left > 0 { logger.error("producer still has \(left) undelivered records at exit") }

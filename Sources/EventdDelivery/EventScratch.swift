@@ -66,7 +66,8 @@ struct EventScratch {
             key: key?.baseAddress, key_len: key?.count ?? 0,
             value: value?.baseAddress, value_len: value?.count ?? 0,
             headers: UnsafePointer(headers), header_count: headerCount,
-            event_name: name, event_id: UnsafePointer(id), consumer_group: group)
+            event_name: name, event_id: UnsafePointer(id), consumer_group: group,
+            attempt: 1, attempts_left: 0)
     }
 
     /// Builds the C event for `record` and calls `body` with it.

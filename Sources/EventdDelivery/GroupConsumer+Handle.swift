@@ -77,9 +77,15 @@ extension GroupConsumer {
         var attempt = ladder.priorAttempts
         var retried = 0
         var firstFailure = ladder.firstFailure
+        /// The event as this attempt's call gets it: which attempt it is and how many the policy still grants
+        /// (in memory unless the daemon is stopping without pausing, then the tiers; a replay gets none).
+        var current = event.pointee
         while true {
             attempt += 1
             errorBuffer[0] = 0
+            let inMemoryLeft = pausing || isRunning ? max(0, attempts - attempt) : 0
+            current.attempt = UInt32(clamping: ladder.attemptsBefore + attempt)
+            current.attempts_left = UInt32(clamping: inMemoryLeft + (replayedFrom == nil ? max(0, policy.tiers.count - ladder.nextTier) : 0))
             var outcome: dte_outcome
             if transactional {
                 do {
@@ -89,7 +95,7 @@ extension GroupConsumer {
                         let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
                         call.transaction = (plugin.name, store)
                         defer { call.transaction = nil }
-                        let outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                        let outcome = plugin.handle(&current, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
                         if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
                         guard outcome == DTE_OK else { return (false, outcome) }
                         if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
@@ -138,7 +144,7 @@ extension GroupConsumer {
                 }
             } else {
                 let start = attempt == ladder.priorAttempts + 1 ? started ?? .now : .now
-                outcome = plugin.handle(event, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
+                outcome = plugin.handle(&current, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
                 if overDeadline(outcome, since: start) { outcome = DTE_RETRY }
             }
             if outcome == DTE_OK {
@@ -151,20 +157,20 @@ extension GroupConsumer {
             if firstFailure == nil { firstFailure = now }
             if outcome == DTE_RETRY && attempt < attempts && pausing {
                 counters.retried += 1
-                logger.warning("handler asked for a retry; its partition waits", metadata: [
+                logger.warning("handler asked for a retry; its partition waits", metadata: ([
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
                     "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
-                ])
+                ] as Logger.Metadata).traced(record))
                 return HandlerResult(outcome: .backoff, attempts: attempt, finished: returnedAt, retried: retried + 1,
                                      retryAfter: backoff(attempt: attempt, policy), firstFailure: firstFailure)
             }
             if outcome == DTE_RETRY && attempt < attempts && isRunning {
                 counters.retried += 1
                 retried += 1
-                logger.warning("handler asked for a retry", metadata: [
+                logger.warning("handler asked for a retry", metadata: ([
                     "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)",
                     "offset": "\(record.offset)", "attempt": "\(ladder.attemptsBefore + attempt)", "error": "\(reason)",
-                ])
+                ] as Logger.Metadata).traced(record))
                 Thread.sleep(forTimeInterval: backoff(attempt: attempt, policy))
                 continue
             }
@@ -197,10 +203,10 @@ extension GroupConsumer {
     func deadLetter(_ record: some RecordFields, _ letter: DeadLetter, _ tracker: DeliveryTracker, _ counters: inout GroupCounters) {
         counters.deadLettered += 1
         counters.deadLetteredBy[letter.outcome.rawValue, default: 0] += 1
-        logger.error("event dead-lettered", metadata: [
+        logger.error("event dead-lettered", metadata: ([
             "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             "outcome": "\(letter.outcome.rawValue)", "plugin": "\(letter.plugin ?? "-")", "error": "\(letter.error)",
-        ])
+        ] as Logger.Metadata).traced(record))
         do {
             try deadLetters.publish(record, group: group, letter: letter, tracker: tracker)
         } catch {

@@ -11,6 +11,7 @@ import EventdPluginHost
 import EventdRouting
 import EventdStore
 import Foundation
+import Logging
 
 extension GroupConsumer {
     /// Puts `record` on the tier `parked.tier` of `policy`; for an ordered
@@ -36,10 +37,10 @@ extension GroupConsumer {
         }
         counters.parked += 1
         counters.retried += 1
-        logger.warning(parked.behind ? "event parked behind an earlier event of its key" : "event parked for a later retry", metadata: [
+        logger.warning(parked.behind ? "event parked behind an earlier event of its key" : "event parked for a later retry", metadata: ([
             "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             "tier": "\(tier.name)", "attempts": "\(parked.attempts)", "error": "\(parked.lastError)",
-        ])
+        ] as Logger.Metadata).traced(record))
     }
 
     /// For a handler that keeps per-key order: parks a source event behind an

@@ -126,6 +126,9 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         running = false
         lock.unlock()
         if wasRunning && thread != nil { finished.wait() }
+        // The finished thread's closure holds this group (and so its Kafka client): let go of it, so that the
+        // client is destroyed when its owner lets go, before an embedded cluster it talked to.
+        thread = nil
     }
 
     private func run() {

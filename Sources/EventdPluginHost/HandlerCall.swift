@@ -6,6 +6,7 @@
 // belongs to from the thread. `PluginInstance.handle` takes the call as an
 // argument and makes it current on its thread for exactly the duration of the
 // plugin's `handle`: this is the host's one thread-local.
+import CEventdPlugin
 import Foundation
 
 /// One delivery's side of a plugin's `handle` call. Delivery subclasses it
@@ -15,6 +16,8 @@ open class HandlerCall: @unchecked Sendable {
     /// A state call of the plugin found the store busy (held by another
     /// process): the plugin's reject is then turned into a retry.
     @exclusivity(unchecked) public internal(set) var storeBusy = false
+    /// The event the plugin's `handle` has in hand (for the host functions: a log line's trace id).
+    @exclusivity(unchecked) public internal(set) var event: UnsafePointer<dte_event>?
 
     public init() {}
 

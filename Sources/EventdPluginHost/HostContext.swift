@@ -58,6 +58,10 @@ private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level, _ 
             metadata[String(cString: name)] = .string(String(cString: value))
         }
     }
+    // A line about an event handled with a traceparent carries its trace (journal field TRACE_ID).
+    if metadata[TraceID.metadataKey] == nil, let event = HandlerCall.current?.event, let trace = TraceID.of(event) {
+        metadata[TraceID.metadataKey] = .string(trace)
+    }
     let swiftLevel: Logger.Level = switch level {
     case DTE_LOG_DEBUG: .debug
     case DTE_LOG_INFO: .info

@@ -38,7 +38,7 @@ public enum PluginRefusal: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 /// A plugin image mapped into the process, ABI-checked, not yet initialised.
-/// The image is opened with RTLD_NODELETE and never unmapped (DESIGN §3).
+/// The image is opened with RTLD_NODELETE and never unmapped (docs/plugin-loading.md).
 public struct PluginImage: @unchecked Sendable {
     public let sourcePath: String
     public let loadedPath: String

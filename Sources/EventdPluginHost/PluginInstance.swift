@@ -56,6 +56,8 @@ public final class PluginInstance: @unchecked Sendable {
     public func handle(_ event: UnsafePointer<dte_event>, call: HandlerCall, error: UnsafeMutablePointer<CChar>,
                        capacity: Int) -> dte_outcome {
         call.storeBusy = false
+        call.event = event
+        defer { call.event = nil }
         let outcome = HandlerCall.isCurrent(call) ? handleFn(instance, event, error, capacity)
             : HandlerCall.with(call) { handleFn(instance, event, error, capacity) }
         guard call.storeBusy, outcome == DTE_REJECT else { return outcome }

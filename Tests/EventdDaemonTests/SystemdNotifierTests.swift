@@ -1,5 +1,5 @@
 // sd_notify(3) against a test-owned NOTIFY_SOCKET (no systemd PID 1 here,
-// DESIGN.md §5), plus the journal helpers that need no journald.
+// docs/systemd.md), plus the journal helpers that need no journald.
 //
 // Why setenv in the test process: sd_notify and sd_watchdog_enabled read
 // NOTIFY_SOCKET / WATCHDOG_USEC / WATCHDOG_PID from the process environment,

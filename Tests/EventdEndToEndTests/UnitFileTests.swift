@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func verifiesCleanApartFromTheNotYetInstalledBinaries() throws {
-        // systemd-analyze reports bad values only as warnings (DESIGN §5): read its output.
+        // systemd-analyze reports bad values only as warnings (docs/systemd.md): read its output.
         let complaints = try run(["verify", "--man=no", unit]).split(separator: "\n")
             .filter { !$0.contains("Command /usr/bin/devtrip-event") || !$0.contains("is not executable") }
         #expect(complaints.isEmpty, "\(complaints)")

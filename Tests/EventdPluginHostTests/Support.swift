@@ -76,7 +76,8 @@ func handle(_ plugin: PluginInstance, topic: String, event: String, id: String, 
                         withKey(keyBytes) { k, kl in
                             var ev = dte_event(struct_size: UInt32(MemoryLayout<dte_event>.size), topic: t, partition: 0, offset: 0,
                                                timestamp_ms: -1, key: k, key_len: kl, value: v.baseAddress, value_len: v.count,
-                                               headers: nil, header_count: 0, event_name: e, event_id: i, consumer_group: g)
+                                               headers: nil, header_count: 0, event_name: e, event_id: i, consumer_group: g,
+                                               attempt: 1, attempts_left: 0)
                             return plugin.handle(&ev, call: HandlerCall(), error: error, capacity: 4096)
                         }
                     }

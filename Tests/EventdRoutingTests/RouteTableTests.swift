@@ -1,7 +1,7 @@
 import EventdRouting
 import Testing
 
-/// The catalog's awkward spots, as DESIGN §1 lists them.
+/// The catalog's awkward spots, as docs/catalog-mapping.md lists them.
 let testCatalog = try! EventCatalog([
     CatalogEntry(name: "evaluation.retry.requested", topics: ["evaluation-events"], aliases: ["evaluation.retry-requested"]),
     CatalogEntry(name: "user.registered", topics: ["auth-events", "user-events"]),

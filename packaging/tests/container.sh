@@ -1,5 +1,5 @@
 # Sourced by system-test.sh: a Debian 12 container booted with systemd-nspawn
-# (DESIGN §5: the machines have no systemd as PID 1; nspawn's systemd does),
+# (docs/systemd.md: the machines have no systemd as PID 1; nspawn's systemd does),
 # driven through nsenter. One container at a time, owned by the sourcing shell.
 
 CT_NSPAWN_PID=""   # systemd-nspawn, started by ct_boot

@@ -4,6 +4,7 @@
 # a hash of everything that shapes it, so a change here builds a new one and a
 # re-run reuses it (debootstrap costs about a minute; extracting a few seconds).
 # Usage: rootfs.sh [CACHE_DIR]   (default: <repo>/.build-system)
+#        rootfs.sh --print-mirror  (the mirror it would use, and nothing else)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -15,18 +16,51 @@ INCLUDE=systemd,systemd-sysv,dbus,libpam-systemd,librdkafka1,libsqlite3-0,kcat,p
 
 log() { echo "rootfs: $*" >&2; }
 
-# The mirror apt on this machine uses (deb822 .sources first, then sources.list).
+# The Debian mirror apt on this machine uses for $SUITE, never a fixed one:
+# the first enabled deb822 stanza (/etc/apt/sources.list.d/*.sources) of
+# Types "deb" whose Suites name $SUITE, else the first one-line "deb" entry
+# (sources.list, *.list) for $SUITE; else, for a machine on another release,
+# the same search for any suite that is not a security one. DEBIAN_MIRROR
+# overrides; APT_ETC (default /etc/apt) is where the sources are read.
+APT_ETC="${APT_ETC:-/etc/apt}"
 mirror() {
-    local uri
-    uri="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)"
+    local uri=""
+    if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
+    for want in "$SUITE" ANY; do
+        uri="$(awk -v want="$want" '
+            function flush() {
+                if (types ~ /(^| )deb( |$)/ && enabled != "no" && uris != "") {
+                    n = split(suites, s, " ")
+                    for (i = 1; i <= n; i++)
+                        if ((want == "ANY" && s[i] !~ /security/) || s[i] == want) { split(uris, u, " "); print u[1]; found = 1; exit }
+                }
+                types = ""; suites = ""; uris = ""; enabled = ""
+            }
+            FNR == 1 { flush() }
+            /^[ \t]*#/ { next }
+            /^[ \t]*$/ { flush(); next }
+            /^Types:/ { sub(/^Types:[ \t]*/, ""); types = $0 }
+            /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
+            /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
+            /^Enabled:/ { sub(/^Enabled:[ \t]*/, ""); enabled = tolower($0) }
+            END { if (!found) flush() }' "$APT_ETC"/sources.list.d/*.sources 2>/dev/null || true)"
+        [ -n "$uri" ] && break
+        uri="$(awk -v want="$want" '
+            $1 != "deb" { next }
+            { i = 2; if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ } }
+            (want == "ANY" && $(i + 1) !~ /security/) || $(i + 1) == want { print $i; exit }' \
+            "$APT_ETC"/sources.list "$APT_ETC"/sources.list.d/*.list 2>/dev/null || true)"
+        [ -n "$uri" ] && break
+    done
     if [ -z "$uri" ]; then
-        uri="$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' \
-            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)"
+        log "no Debian mirror for $SUITE in $APT_ETC/sources.list{,.d/*.sources,.d/*.list}; set DEBIAN_MIRROR"
+        return 1
     fi
-    echo "${uri:-http://deb.debian.org/debian}"
+    echo "$uri"
 }
 
 MIRROR="$(mirror)"
+if [ "${1:-}" = "--print-mirror" ]; then echo "$MIRROR"; exit 0; fi
 KEY="$(printf '%s\n' "$SUITE" "$INCLUDE" "$MIRROR" "$(sed -n '/^# --- shape/,$p' "$0")" | sha256sum | cut -c1-12)"
 TARBALL="$CACHE/rootfs-$SUITE-$KEY.tar"
 if [ -f "$TARBALL" ]; then

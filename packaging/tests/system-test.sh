@@ -265,6 +265,16 @@ events() {  # events FROM TO: mission.started envelopes, one per line
     done
 }
 
+step "lines about a traced event carry TRACE_ID in the journal"
+# A completion without its fields, with a W3C traceparent: ai-evaluation rejects it and the
+# daemon's dead-letter line carries the trace id as the structured field TRACE_ID.
+trace=0af7651916cd43dd8448eb211c80319c
+printf 'u-t|{"eventId":"traced-1","eventType":"mission.completed","occurredAt":"2026-11-24T10:00:00Z","source":"systest","subject":"u-t","payload":{"userId":"u-t"}}\n' |
+    ct kcat -b "$(bootstrap)" -P -t mission.completed -K '|' -H "traceparent=00-$trace-b7ad6b7169203331-01" -q
+traced_lines() { ct journalctl -u devtrip-eventd TRACE_ID="$trace" -o cat --no-pager | grep 'event dead-lettered'; }
+wait_for 30 "a dead-letter line with TRACE_ID=$trace" traced_lines
+ok "journalctl TRACE_ID=$trace: $(traced_lines | wc -l) dead-letter line(s)"
+
 step "systemctl stop drains and exits cleanly"
 # Every group consuming first (a group join on the mock cluster takes ~3 s),
 # then a burst that is still in flight when the stop comes.

@@ -32,8 +32,15 @@ final class ServiceDaemon {
     var bootstrap: String { daemon.bootstrap }
     var socket: String { daemon.socket }
 
-    /// `before` runs on the plugin directory before the daemon starts (to install another build).
-    init(_ tag: String, plugins: [String] = allPlugins, before: (String) throws -> Void = { _ in }) throws {
+    /// The shipped delay tiers of ai-evaluation's retry requests, which tests shorten.
+    static let shippedEvaluationTiers = #"tiers = ["10s", "1m", "10m"]"#
+
+    /// `before` runs on the plugin directory before the daemon starts (to install another build);
+    /// `evaluationTiers` replaces the shipped delay tiers of ai-evaluation's retry requests (one second
+    /// by default, so that a retry chain ends within a test's patience); `maxAttempts` its setting.
+    /// `pluginFiles` replaces other plugins' configuration files (name -> text).
+    init(_ tag: String, plugins: [String] = allPlugins, evaluationTiers: String = #"["1s"]"#, maxAttempts: Int = 3,
+         pluginFiles: [String: String] = [:], before: (String) throws -> Void = { _ in }) throws {
         dir = try Harness.temporaryDirectory(tag)
         resultsRoot = "\(dir)/mission-results"
         try FileManager.default.createDirectory(atPath: resultsRoot, withIntermediateDirectories: true)
@@ -41,8 +48,13 @@ final class ServiceDaemon {
         let shipped = try String(contentsOfFile: "\(Harness.repo)/etc/devtrip-eventd/plugins.d/ai-evaluation.toml", encoding: .utf8)
         let line = #"object_store_root = "/var/lib/devtrip-eventd/mission-results""#
         guard shipped.contains(line) else { throw HarnessError("ai-evaluation.toml has no '\(line)'") }
+        guard shipped.contains(Self.shippedEvaluationTiers), shipped.contains("max_attempts = 3") else {
+            throw HarnessError("ai-evaluation.toml has no '\(Self.shippedEvaluationTiers)' or 'max_attempts = 3'")
+        }
         let aiEvaluation = shipped.replacingOccurrences(of: line, with: #"object_store_root = "\#(resultsRoot)""#)
-        let config = try Harness.configuration(in: dir, pluginFiles: ["ai-evaluation": aiEvaluation])
+            .replacingOccurrences(of: Self.shippedEvaluationTiers, with: "tiers = \(evaluationTiers)")
+            .replacingOccurrences(of: "max_attempts = 3", with: "max_attempts = \(maxAttempts)")
+        let config = try Harness.configuration(in: dir, pluginFiles: pluginFiles.merging(["ai-evaluation": aiEvaluation]) { own, _ in own })
         pluginDir = try Harness.pluginDirectory(in: dir, plugins: plugins)
         try before(pluginDir)
         daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: pluginDir, dir: dir)

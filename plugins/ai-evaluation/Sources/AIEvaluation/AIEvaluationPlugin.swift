@@ -127,7 +127,7 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         var followUps = FollowUpBatch(event: event, envelope: envelope, userId: p.userId)
         var delta = StatsDelta(retriesAttempted: 1)
         try runAttempt(p.attempt, record: &record, eventId: envelope.eventId, time: time, isRetry: true,
-                       followUps: &followUps, delta: &delta)
+                       followUps: &followUps, delta: &delta, delivery: (event.attempt, event.attemptsLeft))
         try commit(record, followUps, delta, time: time)
     }
 
@@ -157,11 +157,23 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
         }
     }
 
-    /// Runs attempt `n` and queues the follow-ups it decides.
+    /// Runs attempt `n` and queues the follow-ups it decides. A retry
+    /// attempt's failure that the daemon's retry policy still grants
+    /// deliveries to is handed back as `.retry` (nothing written, nothing
+    /// published): the daemon's delay tiers schedule the next try, and only
+    /// the last one's failure counts.
+    /// - Parameter delivery: this call's attempt at the event and the attempts the daemon has left.
     func runAttempt(_ n: Int, record: inout EvaluationRecord, eventId: String, time: String, isRetry: Bool,
-                    followUps: inout FollowUpBatch, delta: inout StatsDelta) throws {
+                    followUps: inout FollowUpBatch, delta: inout StatsDelta,
+                    delivery: (attempt: Int, left: Int) = (1, 0)) throws {
         let ids = (userId: record.userId, missionId: record.missionId, evaluationId: record.evaluationId)
         let verdict = try evaluateObject(record.resultKey, evaluationId: record.evaluationId)
+        if isRetry, case .failed(let reason) = verdict, delivery.left > 0 {
+            host.log(.info, "evaluation attempt failed; the daemon schedules it again",
+                     ["evaluationId": ids.evaluationId, "attempt": "\(n)", "delivery": "\(delivery.attempt)",
+                      "deliveriesLeft": "\(delivery.left)", "reason": reason])
+            throw HandlingFailure.retry("evaluation '\(ids.evaluationId)' attempt \(n) (delivery \(delivery.attempt)): \(reason)")
+        }
         record.attempts = n
         record.updatedAt = time
         switch verdict {
@@ -183,7 +195,8 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
             record.score = result.score
             record.passed = result.passed
             record.feedback = result.feedback
-            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: true, score: result.score, reason: nil))
+            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: true, score: result.score, reason: nil,
+                                         deliveries: isRetry ? delivery.attempt : nil))
             delta.completion = (result.score, result.passed)
             host.log(.info, "evaluation completed", ["evaluationId": ids.evaluationId, "attempt": "\(n)",
                                                      "score": "\(result.score)", "passed": "\(result.passed)"])
@@ -199,7 +212,8 @@ public final class AIEvaluationPlugin: HandlerTablePlugin {
                 reason: reason, retryable: retryable, attempt: n))
             delta.failedAttempts += 1
             record.lastReason = reason
-            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: false, score: nil, reason: reason))
+            record.history.append(.init(attempt: n, eventId: eventId, at: time, succeeded: false, score: nil, reason: reason,
+                                         deliveries: isRetry ? delivery.attempt : nil))
             if retryable {
                 try followUps.add("evaluation.retry.requested", topic: configuration.evaluationTopic, EvaluationRetryRequested(
                     userId: ids.userId, missionId: ids.missionId, evaluationId: ids.evaluationId,

@@ -24,6 +24,9 @@ public struct EvaluationRecord: Codable, Equatable, Sendable {
         public var succeeded: Bool
         public var score: Int?
         public var reason: String?
+        /// A retry attempt: the daemon's deliveries of its request, the last
+        /// one included (earlier ones failed and were scheduled again).
+        public var deliveries: Int? = nil
     }
 
     public var evaluationId: String

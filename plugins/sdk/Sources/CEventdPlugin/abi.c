@@ -16,3 +16,4 @@ _Static_assert(sizeof(dte_event) >= DTE_EVENT_V1_SIZE, "dte_event shrank below v
 _Static_assert(offsetof(dte_plugin, abi_major) == 0 && offsetof(dte_plugin, struct_size) == 4,
                "the version words lead the registration struct");
 _Static_assert(offsetof(dte_plugin, check_settings) == DTE_PLUGIN_V1_SIZE, "check_settings is the first field after v1");
+_Static_assert(offsetof(dte_event, attempt) == DTE_EVENT_V1_SIZE, "attempt is the first event field after v1");

@@ -1,4 +1,4 @@
-// The DevTrip event envelope (DESIGN §2), decoded strictly into per-event
+// The DevTrip event envelope (docs/catalog-mapping.md), decoded strictly into per-event
 // types and encoded for follow-up events.
 import Foundation
 

@@ -50,10 +50,17 @@ public struct Event: Sendable {
     /// The event id (`eventId` or `ce_id`); empty when the record carries none.
     public var id: String
     public var consumerGroup: String
+    /// This call's attempt at the event (1, 2, ...), counted over the host's
+    /// in-memory retries and its retry tiers.
+    public var attempt: Int
+    /// How many more attempts the host makes if this call returns `.retry`
+    /// (its retry policy for the handler); 0: a `.retry` now dead-letters the
+    /// event, so a handler with a last word (a final-failure event) says it now.
+    public var attemptsLeft: Int
 
     public init(topic: String, partition: Int32 = 0, offset: Int64 = 0, timestampMs: Int64 = -1,
                 key: [UInt8]? = nil, value: [UInt8]?, headers: [Header] = [],
-                name: String, id: String, consumerGroup: String) {
+                name: String, id: String, consumerGroup: String, attempt: Int = 1, attemptsLeft: Int = 0) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -64,6 +71,8 @@ public struct Event: Sendable {
         self.name = name
         self.id = id
         self.consumerGroup = consumerGroup
+        self.attempt = attempt
+        self.attemptsLeft = attemptsLeft
     }
 
     /// The value of the first header with this name.

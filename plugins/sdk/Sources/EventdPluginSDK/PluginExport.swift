@@ -170,5 +170,10 @@ extension Event {
                   key: bytes(e.key, e.key_len), value: bytes(e.value, e.value_len), headers: headers,
                   name: String(cString: e.event_name), id: e.event_id.map { String(cString: $0) } ?? "",
                   consumerGroup: String(cString: e.consumer_group))
+        // A host older than the attempt fields: attempt 1, none left.
+        if Int(e.struct_size) >= MemoryLayout<dte_event>.offset(of: \dte_event.attempts_left)! + MemoryLayout<UInt32>.size {
+            attempt = max(1, Int(e.attempt))
+            attemptsLeft = Int(e.attempts_left)
+        }
     }
 }

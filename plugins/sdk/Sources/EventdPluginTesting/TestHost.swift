@@ -173,7 +173,8 @@ public final class TestHost: @unchecked Sendable {
                                         partition: event.partition, offset: event.offset, timestamp_ms: event.timestampMs,
                                         key: key, key_len: keyLen, value: value, value_len: valueLen,
                                         headers: headers.baseAddress, header_count: headers.count,
-                                        event_name: name, event_id: id, consumer_group: group)
+                                        event_name: name, event_id: id, consumer_group: group,
+                                        attempt: UInt32(event.attempt), attempts_left: UInt32(event.attemptsLeft))
                                     return plugin!.pointee.handle(instance, &c, &err, err.count)
                                 }
                             }

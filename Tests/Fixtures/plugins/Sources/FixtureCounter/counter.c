@@ -5,6 +5,8 @@
  * For each mission.started / mission.completed event (group counter-group):
  *  - if event_id equals setting "reject_id": DTE_REJECT "rejected by fixture";
  *  - if event_id equals setting "retry_id":  DTE_RETRY  "transient by fixture";
+ *  - if event_id equals setting "attempts_id": DTE_RETRY "attempt <n>; <m> left", the host's
+ *    attempt fields (read only when event->struct_size covers them);
  *  - if event_id equals setting "block_id":  never returns (a wedged handler);
  *  - if event_id equals setting "abort_id":  abort() (a handler that crashes the daemon);
  *    (neither touches state nor produces)
@@ -47,6 +49,7 @@ struct counter {
     char output_topic[250];
     char reject_id[256];
     char retry_id[256];
+    char attempts_id[256];
     char block_id[256];
     char abort_id[256];
     char flaky_id[256];
@@ -122,6 +125,7 @@ static const char *read_settings(struct counter *self, const char *config, size_
         self->output_topic[0] == '\0') return "output_topic";
     if (read_setting(config, config_len, "reject_id", self->reject_id, sizeof self->reject_id) < 0) return "reject_id";
     if (read_setting(config, config_len, "retry_id", self->retry_id, sizeof self->retry_id) < 0) return "retry_id";
+    if (read_setting(config, config_len, "attempts_id", self->attempts_id, sizeof self->attempts_id) < 0) return "attempts_id";
     if (read_setting(config, config_len, "block_id", self->block_id, sizeof self->block_id) < 0) return "block_id";
     if (read_setting(config, config_len, "abort_id", self->abort_id, sizeof self->abort_id) < 0) return "abort_id";
     if (read_setting(config, config_len, "flaky_id", self->flaky_id, sizeof self->flaky_id) < 0) return "flaky_id";
@@ -187,6 +191,13 @@ static dte_outcome counter_handle(void *instance, const dte_event *event, char *
     }
     if (self->retry_id[0] && strcmp(id, self->retry_id) == 0) {
         snprintf(err, err_cap, "transient by fixture");
+        return DTE_RETRY;
+    }
+    if (self->attempts_id[0] && strcmp(id, self->attempts_id) == 0) {
+        if (event->struct_size >= offsetof(dte_event, attempts_left) + sizeof event->attempts_left)
+            snprintf(err, err_cap, "attempt %u; %u left", event->attempt, event->attempts_left);
+        else
+            snprintf(err, err_cap, "attempt fields not filled by this host");
         return DTE_RETRY;
     }
     if (self->flaky_id[0] && strcmp(id, self->flaky_id) == 0) {

@@ -134,6 +134,13 @@ typedef struct dte_event {
     const char *event_name;        /* canonical name, aliases resolved */
     const char *event_id;          /* ce_id or the envelope's eventId; "" when the record carries none */
     const char *consumer_group;
+    /* Appended after v1 (read only when `struct_size` covers them; a host that
+     * does not fill them means attempt 1 with no attempt left). */
+    uint32_t attempt;              /* this call's attempt at this event, 1, 2, ...: counted over
+                                    * the in-memory retries and the retry tiers */
+    uint32_t attempts_left;        /* attempts the host still makes if this call returns
+                                    * DTE_RETRY (its retry policy); 0: a DTE_RETRY now
+                                    * dead-letters the event */
 } dte_event;
 
 /* Functions the host offers the plugin. `ctx` is the value handed to
