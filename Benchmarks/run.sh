@@ -250,6 +250,21 @@ record() {  # scenario rep first_ns last_ns cpu_us rss_kb [events]
     log "$1 #$2: $eps events/s, $cpu_per CPU µs/event, peak RSS $(( $6 / 1024 )) MiB (producer $PRODUCER_RATE/s)"
 }
 
+# PERF=1: perf_start PID DIR records the daemon (sets perf_pid); perf_stop PID NAME DIR ends it.
+perf_start() {
+    [[ $PERF == 1 ]] || return 0
+    perf record -F 1999 -g -p "$1" -o "$2/perf.data" >"$2/perf.log" 2>&1 &
+    perf_pid=$!; PIDS+=("$perf_pid")
+    sleep 0.5
+}
+perf_stop() {
+    [[ -n $1 ]] || return 0
+    kill -INT "$1" 2>/dev/null || true
+    wait_until 30 exited "$1" || true
+    wait "$1" 2>/dev/null || true
+    log "$2: perf data in $3/perf.data (perf report -i $3/perf.data --no-children)"
+}
+
 # ---------------------------------------------------------------- scenarios
 run_c() {  # run_c scan|produce REP [NAME [baseline args...]]
     local mode=$1 rep=$2 name=${3:-c-$1} d
@@ -319,11 +334,7 @@ EOF
     wait_until 60 has_line "$d/daemon.log" "partitions assigned" \
         || die "$name: daemon never got partitions (alive: $(alive "$pid" && echo yes || echo no)): $(tail -5 "$d/daemon.log")"
     local cpu0 perf_pid=; cpu0=$(cpu_ticks "$pid")
-    if [[ $PERF == 1 ]]; then
-        perf record -F 1999 -g -p "$pid" -o "$d/perf.data" >"$d/perf.log" 2>&1 &
-        perf_pid=$!; PIDS+=("$perf_pid")
-        sleep 0.5
-    fi
+    perf_start "$pid" "$d"
     [[ $plugin == echo ]] && start_watch "$d"
     run_producer "$d" "$name"
     local first last
@@ -336,12 +347,7 @@ EOF
     fi
     alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
     local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
-    if [[ -n $perf_pid ]]; then
-        kill -INT "$perf_pid" 2>/dev/null || true
-        wait_until 30 exited "$perf_pid" || true
-        wait "$perf_pid" 2>/dev/null || true
-        log "$name: perf data in $d/perf.data (perf report -i $d/perf.data --no-children)"
-    fi
+    perf_stop "$perf_pid" "$name" "$d"
     stop "$pid" 30
     local summary; summary=$(grep 'stopped' "$d/daemon.log" | tail -1)
     [[ $summary =~ handled\ ([0-9]+) ]] || die "$name: no stop summary in the daemon log"
@@ -393,27 +399,18 @@ run_service() {
     local poll=$!; PIDS+=("$poll")
     local lat=
     if [[ $kind == latency ]]; then
-        "$BIN/latency" --brokers "$BROKERS" --topic payment-events --sent "$d/sent" --count "$n" >"$d/latency.out" 2>"$d/latency.err" &
+        "$BIN/latency" "$BROKERS" payment-events "$d/sent" "$n" >"$d/latency.out" 2>"$d/latency.err" &
         lat=$!; PIDS+=("$lat")
     fi
     local cpu0 perf_pid=; cpu0=$(cpu_ticks "$pid")
-    if [[ $PERF == 1 ]]; then
-        perf record -F 1999 -g -p "$pid" -o "$d/perf.data" >"$d/perf.log" 2>&1 &
-        perf_pid=$!; PIDS+=("$perf_pid")
-        sleep 0.5
-    fi
+    perf_start "$pid" "$d"
     local saved_n=$N; N=$n
     run_producer "$d" "$name" --flow "$flow" --keys 500 --max-lead 20000 "${extra[@]}"
     N=$saved_n
     wait_until "$TIMEOUT" exited "$poll" || die "$name: the daemon did not finish in ${TIMEOUT}s: $(tail -3 "$d/daemon.log")"
     alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
     local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
-    if [[ -n $perf_pid ]]; then
-        kill -INT "$perf_pid" 2>/dev/null || true
-        wait_until 30 exited "$perf_pid" || true
-        wait "$perf_pid" 2>/dev/null || true
-        log "$name: perf data in $d/perf.data (perf report -i $d/perf.data --no-children)"
-    fi
+    perf_stop "$perf_pid" "$name" "$d"
     local dead done_n
     dead=$(field "$d/done" deadLettered); done_n=$(field "$d/done" done)
     [[ $dead == 0 ]] || die "$name: $dead events dead-lettered: $(grep -m3 -i 'dead' "$d/daemon.log")"

@@ -4,14 +4,13 @@
  * index's send time, ns). Latency = time the follow-up was read back here -
  * time its source was handed to the producer client.
  *
- *   latency --brokers B --topic T --sent FILE --count N [--partitions P] [--idle-ms MS]
+ *   latency BROKERS TOPIC SENT_FILE COUNT [PARTITIONS [IDLE_MS]]
  *
- * Reads T from the beginning (assigned, no group) until MS (default 3000) pass
+ * Reads TOPIC from the beginning (assigned, no group) until IDLE_MS (default 3000) pass
  * without a new follow-up after the first one; prints
  *   matched=M p50_ms=X p90_ms=X p99_ms=X max_ms=X
  * (a source with several follow-ups counts with its first). */
 #include "../common/bench_common.h"
-#include <getopt.h>
 #include <librdkafka/rdkafka.h>
 
 static int cmp64(const void *a, const void *b) {
@@ -36,23 +35,10 @@ static long source_index(const char *v, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    const char *brokers = NULL, *topic = NULL, *sent_path = NULL;
-    long count = 0, partitions = 6, idle_ms = 3000;
-    static struct option opts[] = {{"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'}, {"sent", 1, 0, 's'},
-        {"count", 1, 0, 'n'}, {"partitions", 1, 0, 'p'}, {"idle-ms", 1, 0, 'i'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b': brokers = optarg; break;
-        case 't': topic = optarg; break;
-        case 's': sent_path = optarg; break;
-        case 'n': count = atol(optarg); break;
-        case 'p': partitions = atol(optarg); break;
-        case 'i': idle_ms = atol(optarg); break;
-        default: return 2;
-        }
-    }
-    if (!brokers || !topic || !sent_path || count <= 0) { fprintf(stderr, "usage: latency --brokers B --topic T --sent FILE --count N\n"); return 2; }
+    if (argc < 5) { fprintf(stderr, "usage: latency BROKERS TOPIC SENT_FILE COUNT [PARTITIONS [IDLE_MS]]\n"); return 2; }
+    const char *brokers = argv[1], *topic = argv[2], *sent_path = argv[3];
+    long count = atol(argv[4]), partitions = argc > 5 ? atol(argv[5]) : 6, idle_ms = argc > 6 ? atol(argv[6]) : 3000;
+    if (count <= 0 || partitions <= 0) { fprintf(stderr, "latency: COUNT and PARTITIONS must be positive\n"); return 2; }
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *props[][2] = {{"bootstrap.servers", brokers}, {"group.id", "bench-latency"}, {"fetch.wait.max.ms", "5"},
