@@ -84,7 +84,10 @@ demo:
 test-plugins:
 	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
 
+# The PostgreSQL store tests share one throwaway server (.ci/postgres.sh), removed afterwards.
 test-unit: build plugins fixtures docs
+	pg=$$(mktemp -d /tmp/eventd-pg.XXXXXX); trap 'bash .ci/postgres.sh destroy '$$pg EXIT; \
+	EVENTD_POSTGRES_URL=$$(bash .ci/postgres.sh start $$pg | tail -n1) \
 	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_DOCS=$(DOCS) \
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
 	  $(SWIFT) test
