@@ -119,8 +119,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         self.followUps = followUps
         deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
 
-        let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images",
-                                      stateDir: config.stateDir, logger: logger, sink: followUps)
+        let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images", stateDir: config.stateDir,
+                                      stores: config.store.location(stateDir: config.stateDir), logger: logger, sink: followUps)
         self.registry = registry
         registry.loadDirectory(config.pluginDir) { [configuration] name in Self.pluginOptions(name, configuration) }
         logger.notice("plugins loaded", metadata: [
