@@ -11,6 +11,12 @@
 # Runs as the `postgres` user when started as root (the server refuses root), as the caller
 # otherwise. Trust authentication on the socket only: never a server anyone else reaches.
 set -euo pipefail
+# The server outlives this script: it must not inherit the caller's descriptors (a test runner's
+# pipe or socket it waits on for EOF would then never close).
+for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+done
 
 cmd="${1:?usage: postgres.sh start|stop|restart|url DIR}"
 dir="${2:?usage: postgres.sh start|stop|restart|url DIR}"
