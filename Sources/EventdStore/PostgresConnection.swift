@@ -11,10 +11,17 @@ final class PostgresConnection {
     private let setup: [String]
     /// Prepared statement names by SQL text; prepared statements die with the session.
     private var prepared: [String: String] = [:]
+    /// A transaction was open when the last statement returned: a lost session is not silently
+    /// replaced then (the statements that follow would run outside it); ROLLBACK ends it.
+    private var inTransaction = false
+    /// The store this session serves, for StoreHealth; reported lost until a statement succeeds again.
+    private let name: String
+    private var reportedLost = false
 
-    init(url: String, setup: [String]) throws {
+    init(url: String, setup: [String], name: String) throws {
         self.url = url
         self.setup = setup
+        self.name = name
         try connect()
     }
 
@@ -33,15 +40,31 @@ final class PostgresConnection {
         for sql in setup { try simple(sql) }
     }
 
-    /// Connects again when the server closed the session (a restart, a network cut).
+    /// Connects again when the server closed the session (a restart, a network cut), unless a
+    /// transaction was open on it: that one is gone, and only ROLLBACK may follow.
     private func live() throws -> OpaquePointer {
         if let conn, PQstatus(conn) == CONNECTION_OK { return conn }
-        try connect()
+        guard !inTransaction else { throw lost("the connection was lost inside a transaction; it was rolled back") }
+        do { try connect() } catch let error as StoreError {
+            throw lost(error.description)
+        }
         return conn!
+    }
+
+    private func lost(_ reason: String) -> StoreError {
+        if !reportedLost {
+            reportedLost = true
+            StoreHealth.shared.unreachable(name, reason: reason)
+        }
+        return .unavailable(reason)
     }
 
     /// Runs one or more statements without parameters (BEGIN, COMMIT, SET).
     func simple(_ sql: String) throws {
+        if sql == "ROLLBACK", inTransaction, conn.map({ PQstatus($0) != CONNECTION_OK }) ?? true {
+            inTransaction = false   // the server rolled it back when the session ended
+            return
+        }
         let conn = try live()
         let result = PQexec(conn, sql)
         defer { PQclear(result) }
@@ -91,14 +114,22 @@ final class PostgresConnection {
 
     private func check(_ result: OpaquePointer?, _ sql: String) throws {
         let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return }
+        // A lost session keeps the last known value: it had a transaction open or not.
+        if let conn, PQstatus(conn) == CONNECTION_OK { inTransaction = PQtransactionStatus(conn) != PQTRANS_IDLE }
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+            if reportedLost {
+                reportedLost = false
+                StoreHealth.shared.reachable(name)
+            }
+            return
+        }
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         let message = (result.flatMap { String(cString: PQresultErrorMessage($0)) }).flatMap { $0.isEmpty ? nil : $0 }
             ?? conn.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
         let description = "\(Self.redacted(url)): \(sql.prefix(80)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"
         let lost = conn.map { PQstatus($0) != CONNECTION_OK } ?? true
         if lost || state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
-            throw StoreError.unavailable(description)
+            throw self.lost(description)
         }
         // Serialization failure, deadlock, lock not available: nothing wrong with the event, try again.
         let transient = ["40001", "40P01", "55P03"].contains(state)

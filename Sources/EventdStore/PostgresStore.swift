@@ -36,7 +36,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
         self.url = url
         schema = Self.schemaName(plugin: plugin)
         lockKey = "hashtext('eventd.transaction'), hashtext('\(schema)')"
-        session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema))
+        session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema)
         try PostgresSchema.migrate(session, schema: schema)
     }
 
