@@ -17,9 +17,8 @@ import Testing
         let daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir,
                                          environment: ["NOTIFY_SOCKET": notify.path])
         defer { daemon.child.stop(SIGKILL) }
-        let port = try #require(daemon.child.log.components(separatedBy: "url=http://127.0.0.1:").dropFirst().first
-            .flatMap { Int($0.prefix { $0.isNumber }) })
-        func gauge() throws -> Double? { Scrape(try HTTP.get(port: port, path: "/metrics").1).value("devtrip_eventd_store_degraded", [:]) }
+        let metrics = try #require(daemon.metricsPort, "the daemon logs its metrics URL")
+        func gauge() throws -> Double? { Scrape(try HTTP.get(port: metrics, path: "/metrics").1).value("devtrip_eventd_store_degraded", [:]) }
         func degraded() throws -> [String: Any]? {
             let result = try Eventctl.run(["status", "--json"], socket: daemon.socket).json()["result"] as? [String: Any]
             return result?["degraded"] as? [String: Any]
@@ -67,5 +66,13 @@ import Testing
         #expect(Set(try Kcat.consumeAll(broker.bootstrap, topic: "counter-events").map(\.value)).count == count, "every follow-up")
         #expect(try Kcat.consumeAll(broker.bootstrap, topic: "mission-events.dlq").isEmpty, "nothing dead-lettered")
         #expect(daemon.child.log.contains("RECOVERED: state stores reachable again"))
+    }
+}
+
+extension DaemonUnderTest {
+    /// The port of the metrics endpoint (`listen = "127.0.0.1:0"`), from the daemon's log.
+    var metricsPort: Int? {
+        guard let tail = child.log.range(of: "url=http://127.0.0.1:").map({ child.log[$0.upperBound...] }) else { return nil }
+        return Int(tail.prefix { $0.isNumber })
     }
 }
