@@ -57,7 +57,7 @@ let package = Package(
             pluginABI, logging, .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "devtrip-eventd", dependencies: ["EventdDaemon", "EventdConfig", "EventdControl", argumentParser, logging]),
-        .executableTarget(name: "devtrip-eventctl", dependencies: ["EventdConfig", "EventdControl", argumentParser]),
+        .executableTarget(name: "devtrip-eventctl", dependencies: ["EventdConfig", "EventdControl", "EventdStore", argumentParser]),
 
         .testTarget(name: "EventdKafkaTests", dependencies: ["EventdKafka", "EventdKafkaTesting"]),
         .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),

@@ -39,6 +39,7 @@
 #                before the next consume, as the daemon does (reference for
 #                the cost of that design, not a ceiling)
 #   eventd-echo  the daemon with only plugins/echo (Swift), output echo-events
+#   eventd-payment-pg  plugins/payment on the PostgreSQL store (Benchmarks/payment-pg.sh; not in the default SCENARIOS)
 #
 # Figures: events/s = N / (last - first event time): consume runs take the
 #   consumer's own clock at the first and the N-th event (the noop plugin
@@ -209,6 +210,8 @@ record() {  # scenario rep first_ns last_ns cpu_us rss_kb
 }
 
 # ---------------------------------------------------------------- scenarios
+# eventd-payment-pg lives in a file of its own (the PostgreSQL store, issue #12).
+. "$ROOT/Benchmarks/payment-pg.sh"
 run_c() {  # run_c scan|produce REP [NAME [baseline args...]]
     local mode=$1 rep=$2 name=${3:-c-$1} d
     local extra_args=("${@:4}")
@@ -322,6 +325,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         c-produce-wait) run_c produce "$rep" c-produce-wait --wait-per-batch ;;
         eventd-noop) run_daemon noop "$rep" ;;
         eventd-echo) run_daemon echo "$rep" ;;
+        eventd-payment-pg) run_payment_pg "$rep" ;;
         *) die "unknown scenario $scenario" ;;
         esac
     done
@@ -339,8 +343,8 @@ NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] "
 END {
     printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes, 6 partitions, fresh mock per run, median of %d\n\n", n, repeat
     printf "%-14s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
-    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo", order, " ")
-    for (i = 1; i <= 5; i++) {
+    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo eventd-payment-pg", order, " ")
+    for (i = 1; i <= 6; i++) {
         s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
         printf "%-14s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
     }

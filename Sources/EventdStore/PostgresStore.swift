@@ -70,7 +70,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     /// Keys under `prefix` with their values, in key order (admin reads).
     public func entries(prefix: [UInt8], limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
         var out: [(key: [UInt8], value: [UInt8])] = []
-        try run("SELECT key, value FROM kv WHERE substring(key FROM 1 FOR length($1)) = $1 ORDER BY key LIMIT $2",
+        try run("SELECT key, value FROM kv WHERE substring(key FROM 1 FOR length($1::bytea)) = $1::bytea ORDER BY key LIMIT $2::bigint",
                 [.bytes(prefix), .int(Int64(limit))]) { out.append(($0.bytes(0) ?? [], $0.bytes(1) ?? [])) }
         return out
     }

@@ -86,5 +86,21 @@ import Testing
             #expect(once.count < users.count, "SQLite was expected to split the state between machines")
         }
         #expect(b.child.stop(SIGTERM) == 0)
+
+        // An admin reads the state the plugin decided, on either backend (SQLite: the survivor's files).
+        func state(_ arguments: [String]) throws -> (status: Int32, json: [String: Any]) {
+            let run = try Captured(Eventctl.binary, ["state"] + arguments + ["--config", config, "--state-dir", "\(dir)/b/state", "--json"])
+            return (run.status, (try? JSONSerialization.jsonObject(with: run.stdout)) as? [String: Any] ?? [:])
+        }
+        let listed = try state(["list", "user", "billing/"])
+        let entries = listed.json["entries"] as? [[String: Any]] ?? []
+        let survivorUsers = Set(entries.compactMap { ($0["key"] as? String)?.replacingOccurrences(of: "billing/", with: "") })
+        #expect(listed.status == 0 && survivorUsers == Set(users), "every user has a billing document where the survivor reads")
+        let got = try state(["get", "user", "billing/user-0"])
+        let billing = got.json["value"] as? [String: Any]
+        #expect(got.status == 0 && got.json["key"] as? String == "billing/user-0")
+        if database != nil { #expect(billing?["consecutiveFailures"] as? Int == 3) }
+        #expect(try state(["get", "user", "billing/nobody"]).status == 1, "an absent key is exit 1")
+        #expect(try state(["get", "no-such-plugin", "x"]).status == 1, "no store is created for a misspelt plugin")
     }
 }

@@ -131,6 +131,18 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func stateIsListedByPrefixInKeyOrder(_ backend: Backend) throws {
+        let store = try #require(try backend.open(Backend.uniqueName("browse")) as? any StateBrowsing)
+        for key in ["b/1", "a/2", "a/1", "ab"] {
+            try bytes(key).withUnsafeBytes { k in try bytes("v-\(key)").withUnsafeBytes { try store.put(k, $0) } }
+        }
+        #expect(try store.entries(prefix: bytes("a/"), limit: 10).map { String(decoding: $0.key, as: UTF8.self) } == ["a/1", "a/2"])
+        #expect(try store.entries(prefix: bytes("a/"), limit: 10).first?.value == bytes("v-a/1"))
+        #expect(try store.entries(prefix: [], limit: 3).count == 3)
+        #expect(try store.entries(prefix: bytes("z"), limit: 10).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
     func theLedgerIsPerGroupIdempotentAndPrunedByAge(_ backend: Backend) throws {
         let store = try backend.open(Backend.uniqueName("ledger"))
         let now = Date()
