@@ -14,6 +14,23 @@ import Testing
                                            "reason": "card_declined"]))
     }
 
+    /// Two machines on one broker: own state directory, runtime directory and control socket each
+    /// (`<dir>/a`, `<dir>/b`), started one after the other, returned once they split `topic`'s six partitions in `group`.
+    static func twoMachines(config: String, broker: String, plugins: String, dir: String, group: String, topic: String
+    ) throws -> (DaemonUnderTest, DaemonUnderTest) {
+        var machines: [DaemonUnderTest] = []
+        for name in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true)
+            machines.append(try DaemonUnderTest(config: config, brokers: broker, pluginDir: plugins, dir: "\(dir)/\(name)"))
+            if name == "a" { try machines[0].waitForAssignment(groups: 4) }
+        }
+        try Harness.waitUntil("both machines to hold \(topic) partitions in \(group)", timeout: 60, poll: 0.5) {
+            let held = try machines.map { Set(try GroupSnapshot($0, group: group, topic: topic).lag.keys) }
+            return !held[0].isEmpty && !held[1].isEmpty && held[0].isDisjoint(with: held[1]) && held[0].union(held[1]).count == 6
+        }
+        return (machines[0], machines[1])
+    }
+
     /// Renewal failures 1 and 2 of every user while both machines run, SIGKILL of one, failure 3: on
     /// PostgreSQL every user's service is restricted exactly once; on SQLite the survivor never saw the
     /// failures the dead machine counted, and users stay unrestricted (the test asserts that it fails there).
@@ -27,18 +44,8 @@ import Testing
         let config = try Harness.configuration(in: dir, replacing: (database?.storeReplacement ?? [])
                                                 + [(#""session.timeout.ms" = "10000""#, #""session.timeout.ms" = "6000""#)])
         let plugins = try Harness.pluginDirectory(in: dir, plugins: ["user"])
-        // Two machines: own state directory, runtime directory and control socket each.
-        for name in ["a", "b"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true) }
-        let a = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/a")
-        defer { a.child.stop(SIGKILL) }
-        try a.waitForAssignment(groups: 4)
-        let b = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/b")
-        defer { b.child.stop(SIGKILL) }
-        try Harness.waitUntil("both machines to hold payment-events partitions", timeout: 60, poll: 0.5) {
-            let (pa, pb) = (Set(try GroupSnapshot(a, group: group, topic: "payment-events").lag.keys),
-                            Set(try GroupSnapshot(b, group: group, topic: "payment-events").lag.keys))
-            return !pa.isEmpty && !pb.isEmpty && pa.isDisjoint(with: pb) && pa.union(pb).count == 6
-        }
+        let (a, b) = try Self.twoMachines(config: config, broker: broker.bootstrap, plugins: plugins, dir: dir, group: group, topic: "payment-events")
+        defer { a.child.stop(SIGKILL); b.child.stop(SIGKILL) }
 
         try Kcat.produce(broker.bootstrap, topic: "payment-events", lines: try users.flatMap { [try Self.renewalFailure($0, 1), try Self.renewalFailure($0, 2)] })
         var handled = (a: 0, b: 0)

@@ -43,7 +43,7 @@ import Testing
         let users = (0..<40).map { "user-\($0)" }
         let dir = try Harness.temporaryDirectory("fleet-wallets")
         let plugins = try Harness.pluginDirectory(in: dir, plugins: ["payment"])
-        for name in ["alone", "a", "b"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true) }
+        for name in ["alone"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true) }
 
         // One daemon alone, on its own broker (SQLite).
         let aloneBroker = try StandaloneMock(dir: "\(dir)/alone", topics: FleetEndToEndTests.topics)
@@ -63,16 +63,9 @@ import Testing
         let database = try PostgresServer(dir: "\(dir)/pg")
         let config = try Harness.configuration(in: dir, replacing: database.storeReplacement
                                                 + [(#""session.timeout.ms" = "10000""#, #""session.timeout.ms" = "6000""#)])
-        let a = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/a")
-        defer { a.child.stop(SIGKILL) }
-        try a.waitForAssignment(groups: 4)
-        let b = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/b")
-        defer { b.child.stop(SIGKILL) }
-        try Harness.waitUntil("both machines to hold mission-events partitions", timeout: 60, poll: 0.5) {
-            let group = "payment-service-mission-group"
-            let (pa, pb) = (Set(try GroupSnapshot(a, group: group).lag.keys), Set(try GroupSnapshot(b, group: group).lag.keys))
-            return !pa.isEmpty && !pb.isEmpty && pa.union(pb).count == 6
-        }
+        let (a, b) = try FleetEndToEndTests.twoMachines(config: config, broker: broker.bootstrap, plugins: plugins, dir: dir,
+                                                        group: "payment-service-mission-group", topic: "mission-events")
+        defer { a.child.stop(SIGKILL); b.child.stop(SIGKILL) }
         let half = events.count / 2
         try Self.publish(Array(events[..<half]), to: broker.bootstrap)
         try Harness.waitUntil("the first half to be under way", timeout: 60, poll: 0.2) {
