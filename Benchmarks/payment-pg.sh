@@ -4,7 +4,8 @@
 #                      and outbox per event, group commit per partition batch) on the PostgreSQL
 #                      store ([store] backend = "postgresql"), a server on the same machine started
 #                      by .ci/postgres.sh in the run's directory with fsync on (POSTGRES_FSYNC=on).
-#                      PG_N events (default 20000: a transactional plugin is 100x slower than echo);
+#                      PG_N valid mission.started events (default 20000, produced with kcat: the benchmark
+#                      producer's carry no ticketCost); a transactional plugin is much slower than echo;
 #                      the figure is PG_N / (first .. last ledger entry seen, polled every 50 ms).
 #                      Target: >= 10,000 events/s (issue #12).
 PG_N=${PG_N:-20000}
@@ -28,7 +29,7 @@ run_payment_pg() {  # run_payment_pg REP
     BROKERS=$(head -1 "$d/mock.out")
     cp "${EVENTD_TOML:-$DAEMON_SRC/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
     set_consumer_props "$d/etc/eventd.toml"
-    sed -i "s|^backend = \"sqlite\"|backend = \"postgresql\"|; s|^url = \"\"|url = \"$url\"|" "$d/etc/eventd.toml"
+    sed -i "s|^backend = \"sqlite\"|backend = \"postgresql\"|; s|^url = \"\"|url = \"${url//&/\\&}\"|" "$d/etc/eventd.toml"
     cp "$DAEMON_SRC/etc/devtrip-eventd/plugins.d/payment.toml" "$d/etc/plugins.d/"
     # shellcheck disable=SC2086
     env $DAEMON_ENV "$DAEMON" --config "$d/etc/eventd.toml" --brokers "$BROKERS" --plugin-dir "$d/plugins" \
@@ -50,7 +51,13 @@ run_payment_pg() {  # run_payment_pg REP
         done
     ) &
     local watch=$!; PIDS+=("$watch")
-    run_producer "$d" "$name"
+    # Valid payment input (the benchmark producer's events carry no ticketCost): 1,000 users, one ticket each.
+    awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) { u = sprintf("user-%04d", i % 1000)
+        printf "%s|{\"eventId\":\"bench-pg-%d\",\"eventType\":\"mission.started\",\"occurredAt\":\"2026-11-24T10:00:00Z\",\"source\":\"bench\",\"subject\":\"%s\",\"payload\":{\"userId\":\"%s\",\"missionId\":\"m-%d\",\"ticketCost\":1}}\n", u, i, u, u, i } }' >"$d/events"
+    local t0 t1; t0=$(date +%s%N)
+    kcat -b "$BROKERS" -P -t mission-events -K '|' -X enable.idempotence=true "$d/events" 2>"$d/producer.err" || die "$name: kcat failed: $(cat "$d/producer.err")"
+    t1=$(date +%s%N)
+    PRODUCER_RATE=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
     wait_until "$((60 + N / 500))" exited "$watch" || die "$name: ledger reached only $(progress_of "$d/progress") of $N"
     alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
     local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")

@@ -37,6 +37,8 @@ final class PostgresConnection {
             conn = nil
             throw StoreError.unavailable("cannot connect to \(Self.redacted(url)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
+        // Notices (a ROLLBACK with nothing open, an index created) are not errors: libpq would print them on stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         for sql in setup { try simple(sql) }
     }
 
@@ -57,6 +59,11 @@ final class PostgresConnection {
             StoreHealth.shared.unreachable(name, reason: reason)
         }
         return .unavailable(reason)
+    }
+
+    /// Rolls back the transaction open on this session, if any.
+    func endClaim() throws {
+        if inTransaction { try simple("ROLLBACK") }
     }
 
     /// Runs one or more statements without parameters (BEGIN, COMMIT, SET).

@@ -20,7 +20,7 @@ extension PostgresStore {
     public func outbox(limit: Int) throws -> [OutboxRecord] {
         try relayLock.withLock {
             let relay = try relayConnection()
-            try? relay.simple("ROLLBACK")
+            try relay.endClaim()
             try relay.simple("BEGIN")
             var rows: [OutboxRecord] = []
             do {
@@ -73,6 +73,6 @@ extension PostgresStore {
     }
 
     public func releaseRelayLease(_ owner: RelayOwner) throws {
-        try relayLock.withLock { try relaySession?.simple("ROLLBACK") }
+        try relayLock.withLock { try relaySession?.endClaim() }
     }
 }
