@@ -55,7 +55,7 @@ run_payment_pg() {  # run_payment_pg REP
     awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) { u = sprintf("user-%04d", i % 1000)
         printf "%s|{\"eventId\":\"bench-pg-%d\",\"eventType\":\"mission.started\",\"occurredAt\":\"2026-11-24T10:00:00Z\",\"source\":\"bench\",\"subject\":\"%s\",\"payload\":{\"userId\":\"%s\",\"missionId\":\"m-%d\",\"ticketCost\":1}}\n", u, i, u, u, i } }' >"$d/events"
     local t0 t1; t0=$(date +%s%N)
-    kcat -b "$BROKERS" -P -t mission-events -K '|' -X enable.idempotence=true "$d/events" 2>"$d/producer.err" || die "$name: kcat failed: $(cat "$d/producer.err")"
+    kcat -b "$BROKERS" -P -t mission-events -K '|' -X enable.idempotence=true <"$d/events" 2>"$d/producer.err" || die "$name: kcat failed: $(cat "$d/producer.err")"
     t1=$(date +%s%N)
     PRODUCER_RATE=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
     wait_until "$((60 + N / 500))" exited "$watch" || die "$name: ledger reached only $(progress_of "$d/progress") of $N"
