@@ -26,13 +26,21 @@ extension PostgresStore {
     /// that finds another pruning this schema skips the round (returns 0).
     @discardableResult
     public func pruneLedger(olderThan retention: TimeInterval, now: Date) throws -> Int {
+        try holdingPruneLock {
+            try run("DELETE FROM ledger WHERE handled_at < $1", [.int(Int64(now.timeIntervalSince1970 - retention))])
+        } ?? 0
+    }
+
+    /// Runs `body` holding this schema's prune lock (a session-level advisory lock);
+    /// nil without running it when another session holds the lock.
+    public func holdingPruneLock<R>(_ body: () throws -> R) throws -> R? {
         let key = "hashtext('eventd.prune'), hashtext('\(schema)')"
         return try sessionLock.withLock {
             var got = false
             try session.run("SELECT pg_try_advisory_lock(\(key))") { got = $0.int(0) != 0 }
-            guard got else { return 0 }
+            guard got else { return nil }
             defer { _ = try? session.run("SELECT pg_advisory_unlock(\(key))") }
-            return try session.run("DELETE FROM ledger WHERE handled_at < $1", [.int(Int64(now.timeIntervalSince1970 - retention))])
+            return try body()
         }
     }
 

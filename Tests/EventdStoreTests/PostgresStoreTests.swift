@@ -54,3 +54,22 @@ import Testing
         #expect(error?.isUnavailable == true && error?.isBusy == true)
     }
 }
+
+/// Ledger retention runs on one machine of the fleet at a time.
+@Suite struct PostgresRetentionTests {
+    @Test func aDaemonThatFindsAnotherPruningSkipsTheRound() throws {
+        let name = Backend.uniqueName("prune")
+        let store = try PostgresStore(url: try TestPostgres.url(), plugin: name)
+        let old = Date().addingTimeInterval(-7200)
+        try store.transaction {
+            try store.markHandled(group: "g", eventID: "old", at: old)
+            return (true, ())
+        }
+        // Another machine holds the schema's prune lock (a session of its own, as its relay would).
+        let other = try PostgresStore(url: try TestPostgres.url(), plugin: name)
+        let whileHeld = try other.holdingPruneLock { () throws -> Int in try store.pruneLedger(olderThan: 3600) }
+        #expect(whileHeld == 0, "skipped while another machine prunes")
+        #expect(try store.ledgerCount() == 1)
+        #expect(try store.pruneLedger(olderThan: 3600) == 1, "pruned once the lock is free")
+    }
+}
