@@ -115,7 +115,10 @@ test-plugins:
 	@echo "== tests of the plugin template"
 	$(SWIFT) test --package-path packaging/debian/plugin-template --scratch-path $(CURDIR)/.build-plugins/template
 
+# The PostgreSQL store tests share one throwaway server (.ci/postgres.sh), removed afterwards.
 test-unit: build plugins fixtures docs
+	pg=$$(mktemp -d /tmp/eventd-pg.XXXXXX); trap 'bash .ci/postgres.sh destroy '$$pg EXIT; \
+	EVENTD_POSTGRES_URL=$$(bash .ci/postgres.sh start $$pg | tail -n1) \
 	EVENTD_PLUGIN_STAGE=$(STAGE) EVENTD_FIXTURE_STAGE=$(FIXTURES) EVENTD_DOCS=$(DOCS) \
 	EVENTD_BIN=$(CURDIR)/.build/$(CONFIG)/devtrip-eventd NOIDA_BIN=$$(cat .venv-noida/NOIDA_BIN) \
 	  $(SWIFT) test

@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CRDKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Kafka wrapper: librdkafka handles, configuration, the embedded mock cluster.
         .target(name: "EventdKafka", dependencies: ["CRDKafka"], exclude: ["Testing"]),
@@ -35,8 +36,8 @@ let package = Package(
         .target(name: "EventdKafkaTesting", dependencies: ["EventdKafka", "CRDKafka"], path: "Sources/EventdKafka/Testing"),
         // Routing: event catalog, aliases, topic bindings, envelope scanning.
         .target(name: "EventdRouting"),
-        // Plugin stores: the protocol delivery talks to, and its SQLite implementation.
-        .target(name: "EventdStore", dependencies: ["CSQLite"]),
+        // Plugin stores: the protocol delivery talks to, its SQLite (embedded) and PostgreSQL (shared) implementations.
+        .target(name: "EventdStore", dependencies: ["CSQLite", "CLibPQ"]),
         // Plugin host: ABI checks, loader, registry, host function table.
         .target(name: "EventdPluginHost", dependencies: ["EventdStore", "EventdRouting", pluginABI, logging]),
         // Configuration: TOML files, validation with file and line.
@@ -56,7 +57,7 @@ let package = Package(
             pluginABI, logging, .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "devtrip-eventd", dependencies: ["EventdDaemon", "EventdConfig", "EventdControl", argumentParser, logging]),
-        .executableTarget(name: "devtrip-eventctl", dependencies: ["EventdConfig", "EventdControl", argumentParser]),
+        .executableTarget(name: "devtrip-eventctl", dependencies: ["EventdConfig", "EventdControl", "EventdStore", argumentParser]),
 
         .testTarget(name: "EventdKafkaTests", dependencies: ["EventdKafka", "EventdKafkaTesting"]),
         .testTarget(name: "EventdRoutingTests", dependencies: ["EventdRouting"]),

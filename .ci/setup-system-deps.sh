@@ -13,7 +13,7 @@ PKGS=(
     # build: debhelper 13 and its helpers; dpkg-buildpackage; fakeroot for the binary target
     debhelper dpkg-dev fakeroot
     # the daemon's own build dependencies (debian/control Build-Depends)
-    librdkafka-dev libsystemd-dev libsqlite3-dev pkg-config
+    librdkafka-dev libsystemd-dev libsqlite3-dev libpq-dev pkg-config
     # checks
     lintian
     # system test: rootfs creation and booting it

@@ -59,6 +59,7 @@
 #   latency-payment  the payment daemon at a fixed RATE (default 5000) events/s:
 #                source record produced -> its follow-up read back from the
 #                broker, p50/p99 (Benchmarks/latency)
+#   eventd-payment-pg  plugins/payment on the PostgreSQL store (Benchmarks/payment-pg.sh; not in the default SCENARIOS)
 #
 # Figures: events/s = N / (last - first event time); service scenarios take
 #   both ends from Benchmarks/progress.py, which samples the daemon's `status`
@@ -266,6 +267,8 @@ perf_stop() {
 }
 
 # ---------------------------------------------------------------- scenarios
+# eventd-payment-pg lives in a file of its own (the PostgreSQL store, issue #12).
+. "$ROOT/Benchmarks/payment-pg.sh"
 run_c() {  # run_c scan|produce REP [NAME [baseline args...]]
     local mode=$1 rep=$2 name=${3:-c-$1} d
     local extra_args=("${@:4}")
@@ -468,6 +471,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         rss-seven) run_service seven "$rep" ;;
         latency-payment) run_service latency "$rep" ;;
         c-sqlite) run_sqlite "$rep" ;;
+        eventd-payment-pg) run_payment_pg "$rep" ;;
         *) die "unknown scenario $scenario" ;;
         esac
     done
@@ -485,8 +489,8 @@ NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] "
 END {
     printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes (service scenarios and c-sqlite: %d), 6 partitions, fresh mock per run, median of %d\n\n", n, sn, repeat
     printf "%-15s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
-    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog rss-seven", order, " ")
-    for (i = 1; i <= 9; i++) {
+    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog rss-seven eventd-payment-pg", order, " ")
+    for (i = 1; i <= 10; i++) {
         s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
         printf "%-15s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
     }

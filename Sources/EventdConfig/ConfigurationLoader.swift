@@ -68,7 +68,7 @@ public enum ConfigurationLoader {
         let reader = TableReader(table: root, path: [], file: file, locator: LineLocator(text))
         var config = DaemonConfiguration()
         config.file = file
-        try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "metrics", "events"])
+        try reader.allowOnly(["daemon", "kafka", "embedded", "delivery", "metrics", "store", "events"])
 
         let daemon = try reader.table("daemon")
         try daemon.allowOnly(["plugin_dir", "plugin_config_dir", "state_dir", "runtime_dir", "control_socket", "admin_group", "log_level"])
@@ -101,6 +101,8 @@ public enum ConfigurationLoader {
             throw TableReader(table: TOMLTable(), path: ["kafka", "consumer"], file: file, locator: LineLocator(text))
                 .error(reserved, "is set by the daemon and may not be configured")
         }
+
+        try parseStore(reader, credentials: credentials, into: &config)
 
         let metrics = try reader.table("metrics")
         try metrics.allowOnly(["listen", "lag_interval_ms"])

@@ -67,6 +67,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// How often consumer lag is sampled, in milliseconds.
     public var lagIntervalMs = 5000
 
+    /// `[store]`: SQLite files under `stateDir`, or one PostgreSQL database for the fleet.
+    public var store = StoreOptions()
+
     public var embedded = EmbeddedOptions()
     public var delivery = DeliveryOptions()
     public var catalog: [CatalogEntry] = []

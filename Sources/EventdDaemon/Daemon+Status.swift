@@ -1,6 +1,7 @@
 // The read commands' reports: status, plugin-list, stats.
 import EventdControl
 import EventdDelivery
+import EventdStore
 import Foundation
 
 let daemonVersion = "0.1.0"
@@ -29,7 +30,8 @@ extension Daemon {
 
     /// nil while the brokers are reachable; else why, since when and for how long.
     func degradation() -> StatusReport.Degradation? {
-        guard let degradation = health.degradation else { return nil }
+        guard let degradation = health.degradation.map({ (reason: $0.reason, since: $0.since) })
+                ?? StoreHealth.shared.degradation.map({ (reason: $0.reason, since: $0.since) }) else { return nil }
         return .init(reason: degradation.reason, since: ISO8601DateFormatter().string(from: degradation.since),
                      seconds: Int(Date().timeIntervalSince(degradation.since).rounded()))
     }

@@ -6,6 +6,7 @@ import EventdControl
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
+import EventdStore
 import Foundation
 import Logging
 
@@ -109,6 +110,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         let producer = try KafkaProducer(properties: producerProperties, events: self)
         self.producer = producer
         metrics.kafkaDegraded(false)
+        metrics.storeDegraded(false)
+        StoreHealth.shared.onChange { [weak self] in self?.storeHealthChanged() }
         health.start(probe: { [weak producer] in producer?.probeBrokers(timeoutMs: KafkaHealth.probeTimeoutMs) },
                      onChange: { [weak self] in self?.kafkaHealthChanged($0) })
         if config.createTopics && !config.isEmbedded {
@@ -123,8 +126,9 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
                                                          created: allTopics, logger: logger) }
         deadLetters = DeadLetterPublisher(producer: producer, suffix: config.delivery.dlqSuffix)
 
-        let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images",
-                                      stateDir: config.stateDir, logger: logger, sink: embeddedTopics ?? followUps)
+        let registry = PluginRegistry(catalog: catalog, imageDir: "\(config.runtimeDir)/images", stateDir: config.stateDir,
+                                      stores: config.store.location(stateDir: config.stateDir), logger: logger,
+                                      sink: embeddedTopics ?? followUps)
         self.registry = registry
         registry.loadDirectory(config.pluginDir) { [configuration] name in Self.pluginOptions(name, configuration) }
         logger.notice("plugins loaded", metadata: [
@@ -300,7 +304,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
 
     func statusLine() -> String {
         let c = counters
-        let degraded = health.degradation.map { "DEGRADED since \(ISO8601DateFormatter().string(from: $0.since)): \($0.reason); " } ?? ""
+        let degraded = [health.degradation.map { ($0.reason, $0.since) }, StoreHealth.shared.degradation.map { ($0.reason, $0.since) }]
+            .compactMap { $0 }.map { "DEGRADED since \(ISO8601DateFormatter().string(from: $0.1)): \($0.0); " }.joined()
         return degraded + "\(registry?.plugins.count ?? 0) plugins, \(groups.count) groups; consumed \(c.consumed), handled \(c.handled), skipped \(c.skipped), dead-lettered \(c.deadLettered)"
     }
 
@@ -345,6 +350,18 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     /// The brokers became unreachable (`degradation` set) or reachable again (nil).
     func kafkaHealthChanged(_ degradation: KafkaHealth.Degradation?) {
         metrics.kafkaDegraded(degradation != nil)
+        notifier.status(statusLine())
+    }
+
+    /// A shared store (PostgreSQL) became unreachable or reachable again.
+    func storeHealthChanged() {
+        let degradation = StoreHealth.shared.degradation
+        metrics.storeDegraded(degradation != nil)
+        if let degradation {
+            logger.error("DEGRADED: state store unreachable; partitions that need it wait", metadata: ["reason": "\(degradation.reason)"])
+        } else {
+            logger.notice("RECOVERED: state stores reachable again; degraded state cleared")
+        }
         notifier.status(statusLine())
     }
 

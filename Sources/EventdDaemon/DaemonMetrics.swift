@@ -97,6 +97,9 @@ final class DaemonMetrics: DeliveryMetrics, @unchecked Sendable {
     /// 1 while the daemon cannot reach its brokers (KafkaHealth), else 0.
     func kafkaDegraded(_ degraded: Bool) { gauge("kafka_degraded", []).record(degraded ? 1 : 0) }
 
+    /// 1 while a shared state store (PostgreSQL) is unreachable (StoreHealth), else 0.
+    func storeDegraded(_ degraded: Bool) { gauge("store_degraded", []).record(degraded ? 1 : 0) }
+
     /// The Prometheus text exposition of every metric.
     func exposition() -> String { registry.emitToString() }
 }

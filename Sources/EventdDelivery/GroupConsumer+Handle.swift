@@ -5,6 +5,7 @@ import EventdConfig
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
+import EventdStore
 import Foundation
 import Logging
 
@@ -97,7 +98,11 @@ extension GroupConsumer {
                         defer { call.transaction = nil }
                         let outcome = plugin.handle(&current, call: call, error: errorBuffer, capacity: EventScratch.errorCapacity)
                         if overDeadline(outcome, since: start) { return (false, DTE_RETRY) }
-                        guard outcome == DTE_OK else { return (false, outcome) }
+                        guard outcome == DTE_OK else {
+                            // A state call failed: when the database is unreachable this throws (the store's failure, not the event's).
+                            if call.storeBusy { _ = try store.isHandled(group: group, eventID: eventID) }
+                            return (false, outcome)
+                        }
                         if !eventID.isEmpty { try store.markHandled(group: group, eventID: eventID) }
                         return (true, outcome)
                     }
@@ -137,6 +142,20 @@ extension GroupConsumer {
                     case .outcome(let result):
                         outcome = result
                     }
+                } catch let error as StoreError where error.isUnavailable {
+                    // The database is unreachable (StoreHealth reports the daemon degraded): no attempt of the
+                    // event was made; its partition waits, as long as it takes, and nothing is dead-lettered.
+                    logger.warning("state store unreachable; the partition waits", metadata: [
+                        "plugin": "\(plugin.name)", "topic": "\(record.topic)", "partition": "\(record.partition)", "error": "\(error)",
+                    ])
+                    attempt -= 1
+                    if pausing {
+                        return HandlerResult(outcome: .backoff, attempts: attempt, retried: retried, retryAfter: 1, firstFailure: firstFailure)
+                    }
+                    Thread.sleep(forTimeInterval: 1)
+                    if isRunning { continue }
+                    writeError("state store: \(error)", errorBuffer)
+                    outcome = DTE_RETRY
                 } catch {
                     // The store failed, not the event: a transient failure.
                     writeError("state store: \(error)", errorBuffer)

@@ -36,15 +36,17 @@ public final class PluginRegistry: @unchecked Sendable {
         set { lock.withLock { refusalStorage = newValue } }
     }
     let imageDir: String
-    let stateDir: String
+    let stores: StoreLocation
     let logger: Logger
     weak var sink: (any FollowUpSink)?
     let catalog: EventCatalog
 
-    public init(catalog: EventCatalog, imageDir: String, stateDir: String, logger: Logger, sink: (any FollowUpSink)?) {
+    /// - Parameter stores: where plugin stores live (default: SQLite files under `stateDir`).
+    public init(catalog: EventCatalog, imageDir: String, stateDir: String, stores: StoreLocation? = nil,
+                logger: Logger, sink: (any FollowUpSink)?) {
         self.catalog = catalog
         self.imageDir = imageDir
-        self.stateDir = stateDir
+        self.stores = stores ?? .sqlite(stateDir: stateDir)
         self.logger = logger
         self.sink = sink
     }
@@ -125,7 +127,7 @@ public final class PluginRegistry: @unchecked Sendable {
             state = old.context.state
         } else {
             do {
-                state = try SQLiteStore(path: "\(stateDir)/plugins/\(image.name)/state.sqlite")
+                state = try stores.open(plugin: image.name)
             } catch {
                 throw .badConfiguration(name: image.name, reason: "state store: \(error)")
             }

@@ -126,6 +126,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// Another connection (another daemon sharing the store) held a lock past
     /// the wait: transient, worth a retry, never a reason to reject an event.
     public var isBusy: Bool
+    /// The store cannot be reached at all (a database server down or restarting): every event
+    /// waits, none is failed for it; the daemon reports itself degraded until a call succeeds.
+    public var isUnavailable = false
 
     public init(description: String, code: Int32 = 0, isBusy: Bool = false) {
         self.description = description

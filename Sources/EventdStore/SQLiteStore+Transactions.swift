@@ -4,86 +4,18 @@ import CSQLite
 import Foundation
 
 extension SQLiteStore {
-    /// Runs `body` in one transaction (BEGIN IMMEDIATE), committing when it
-    /// returns true and rolling back otherwise. Transactions of one store run
-    /// one at a time, in this process and across the processes that share the
-    /// file; the plugin's own state calls inside `body` join it.
-    /// - Throws: `StoreError` when SQLite cannot begin or commit; one
-    ///   with `isBusy` (transient) when another process held the store for `writePatience`.
-    public func transaction<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
-        transactionLock.lock()
-        defer { transactionLock.unlock() }
-        try beginImmediate()
-        let outcome: (commit: Bool, result: R)
-        do {
-            outcome = try body()
-        } catch {
-            try? exec("ROLLBACK")
-            throw error
-        }
-        if outcome.commit {
-            do { try exec("COMMIT") } catch {
-                try? exec("ROLLBACK")
-                throw error
-            }
-        } else {
-            try exec("ROLLBACK")
-        }
-        return outcome.result
-    }
-
-    /// Inside `transaction`: a savepoint that keeps `body`'s writes when it
-    /// returns `commit` and rolls back to where it started otherwise.
-    public func savepoint<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
-        transactionLock.lock()
-        defer { transactionLock.unlock() }
-        try exec("SAVEPOINT event")
-        let outcome: (commit: Bool, result: R)
-        do {
-            outcome = try body()
-        } catch {
-            try? exec("ROLLBACK TO event")
-            try? exec("RELEASE event")
-            throw error
-        }
-        if !outcome.commit { try exec("ROLLBACK TO event") }
-        try exec("RELEASE event")
-        return outcome.result
-    }
-
-    /// Opens a write transaction that stays open on this thread across calls (a partition batch, group
-    /// commit) until `commitBatch` or `rollbackBatch`; `savepoint` scopes each event inside it, and the
-    /// plugin's own state calls join it. Other threads' transactions on this store wait until it ends.
-    public func beginBatch() throws {
-        transactionLock.lock()
-        do { try beginImmediate() } catch {
-            transactionLock.unlock()
-            throw error
-        }
-    }
-
-    /// Commits the batch transaction; on return it is on disk (one WAL sync for the whole batch).
-    public func commitBatch() throws {
-        defer { transactionLock.unlock() }
-        do { try exec("COMMIT") } catch {
-            try? exec("ROLLBACK")
-            throw error
-        }
-    }
-
-    /// Rolls the batch transaction back (nothing of it stays).
-    public func rollbackBatch() {
-        try? exec("ROLLBACK")
-        transactionLock.unlock()
-    }
+    /// Transactions begin with BEGIN IMMEDIATE: transactions of one store run one at a time, in this
+    /// process (TransactionScopes) and across the processes that share the file.
+    func execute(_ sql: String) throws { try exec(sql) }
 
     /// How long a transaction waits for the write lock another process holds
     /// before it gives up with a busy (transient) error.
     static let writePatience = Duration.seconds(30)
 
     /// Takes the write lock now, so that what the transaction reads (the
-    /// ledger) cannot change before it commits. Each attempt waits the busy timeout.
-    private func beginImmediate() throws {
+    /// ledger) cannot change before it commits. Each attempt waits the busy timeout;
+    /// gives up with a busy (transient) error after `writePatience`.
+    func beginTransaction() throws {
         let deadline = ContinuousClock.now + Self.writePatience
         while true {
             do {
@@ -106,13 +38,6 @@ extension SQLiteStore {
                 continue
             }
         }
-    }
-
-    /// Runs `body` while no transaction is open (for the relay and housekeeping).
-    public func outsideTransactions<R>(_ body: () throws -> R) rethrows -> R {
-        transactionLock.lock()
-        defer { transactionLock.unlock() }
-        return try body()
     }
 
     func run(_ sql: String, _ bind: (OpaquePointer) -> Void, _ row: ((OpaquePointer) -> Void)? = nil) throws {

@@ -8,7 +8,7 @@ import Foundation
 /// store runs in WAL mode with a busy timeout, and every write transaction
 /// starts with `BEGIN IMMEDIATE`, so transactions of all processes run one at
 /// a time and a ledger check is never stale by the time its entry commits.
-public final class SQLiteStore: PluginStore, @unchecked Sendable {
+public final class SQLiteStore: TransactionScopes, @unchecked Sendable {
     let db: OpaquePointer
     private let lock = NSLock()
     /// Held for a whole transaction (see SQLiteStore+Transactions).

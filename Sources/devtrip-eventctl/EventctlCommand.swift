@@ -16,7 +16,8 @@ struct EventctlCommand: ParsableCommand {
             64 usage error; 69 the daemon cannot be reached.
             """,
         subcommands: [Status.self, PluginList.self, PluginReload.self, Reload.self, PluginDisable.self, PluginEnable.self,
-                      ConsumerPause.self, ConsumerResume.self, DLQList.self, DLQReplay.self, Stats.self, ConfCheck.self])
+                      ConsumerPause.self, ConsumerResume.self, DLQList.self, DLQReplay.self, Stats.self, ConfCheck.self,
+                      StateCommand.self])
 
     static func main() {
         main(socketAfterCommand(Array(CommandLine.arguments.dropFirst())))

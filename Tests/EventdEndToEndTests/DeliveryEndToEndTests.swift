@@ -47,13 +47,15 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
 @Suite(.serialized) struct DeliveryEndToEndTests {
     static let topics = ["mission-events", "mission.completed", "counter-events", "mission-events.dlq", "mission.completed.dlq"]
 
-    func setUp(_ tag: String, settings: String = "") throws -> (dir: String, broker: StandaloneMock, config: String, plugins: String) {
+    func setUp(_ tag: String, settings: String = "", database: (String) throws -> PostgresServer? = { _ in nil }
+    ) throws -> (dir: String, broker: StandaloneMock, config: String, plugins: String, database: PostgresServer?) {
         let dir = try Harness.temporaryDirectory(tag)
         let broker = try StandaloneMock(dir: dir, topics: Self.topics)
-        let config = try Harness.configuration(in: dir, replacing: [("backoff_ms = 200", "backoff_ms = 20")],
+        let database = try database(dir)
+        let config = try Harness.configuration(in: dir, replacing: [("backoff_ms = 200", "backoff_ms = 20")] + (database?.storeReplacement ?? []),
                                                pluginFiles: ["tx-counter": "[plugin]\nenabled = true\n\n[settings]\n\(settings)"])
         let plugins = try Harness.pluginDirectory(in: dir, plugins: [], fixtures: ["tx-counter"])
-        return (dir, broker, config, plugins)
+        return (dir, broker, config, plugins, database)
     }
 
     func events(_ count: Int, prefix: String) -> [(key: String, value: String)] {
@@ -66,10 +68,12 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
         state.filter { $0.key.hasPrefix("seen/\(prefix)-") }
     }
 
-    @Test func killMinusNineSoakAppliesEveryEffectExactlyOnce() throws {
+    /// On both store backends (PostgreSQL: a server of the test's own).
+    @Test(arguments: ["sqlite", "postgresql"])
+    func killMinusNineSoakAppliesEveryEffectExactlyOnce(_ backend: String) throws {
         let count = Int(Harness.environment["EVENTD_SOAK_EVENTS"] ?? "") ?? 4000
         let kills = Int(Harness.environment["EVENTD_SOAK_KILLS"] ?? "") ?? 5
-        let (dir, broker, config, plugins) = try setUp("soak")
+        let (dir, broker, config, plugins, database) = try setUp("soak-\(backend)") { backend == "postgresql" ? try PostgresServer(dir: "\($0)/pg") : nil }
         let all = events(count, prefix: "soak")
         let produced = Kcat.stream(all, to: broker.bootstrap, pause: 0.05)
 
@@ -89,7 +93,7 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
         }
         #expect(daemon.child.stop(SIGTERM) == 0)
 
-        let state = try pluginState(daemon.stateDir, plugin: "tx-counter")
+        let state = try database?.pluginState("tx-counter") ?? pluginState(daemon.stateDir, plugin: "tx-counter")
         let seen = seenCounts(state, prefix: "soak")
         #expect(seen.count == count, "every event handled at least once")
         let repeated = seen.filter { $0.value != "1" }
@@ -99,11 +103,11 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
         let followUps = try Kcat.consumeAll(broker.bootstrap, topic: "counter-events").map(\.value)
         #expect(Set(followUps).count == count, "every follow-up reached the broker")
         #expect(daemon.child.log.contains("consumer closed"))
-        print("soak: \(count) events, \(kills) SIGKILLs, \(followUps.count) follow-up records for \(Set(followUps).count) ids")
+        print("soak on \(backend): \(count) events, \(kills) SIGKILLs, \(followUps.count) follow-up records for \(Set(followUps).count) ids")
     }
 
     @Test func aDuplicateDeliveryIsSkippedByTheLedger() throws {
-        let (dir, broker, config, plugins) = try setUp("dup")
+        let (dir, broker, config, plugins, _) = try setUp("dup")
         let daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir)
         defer { daemon.child.stop() }
         // The same ids again in a later batch (within one batch a repeated id is rejected as duplicate-id).
@@ -130,7 +134,7 @@ func pluginState(_ stateDir: String, plugin: String) throws -> [String: String] 
     }
 
     @Test func aPoisonEventThatCrashesTheDaemonTwiceIsQuarantined() throws {
-        let (dir, broker, config, plugins) = try setUp("poison", settings: "abort_id = \"poison\"\n")
+        let (dir, broker, config, plugins, _) = try setUp("poison", settings: "abort_id = \"poison\"\n")
         var lines = events(10, prefix: "ok")
         lines.insert(("user-1", #"{"eventId":"poison","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#), at: 5)
         try Kcat.produce(broker.bootstrap, topic: "mission-events", lines: lines)

@@ -12,7 +12,7 @@ CACHE="${1:-$REPO/.build-system}"
 SUITE=bookworm
 # systemd as PID 1 and what the debs need at run time (so installing them
 # needs no network), kcat to publish test events, passwd for the test users.
-INCLUDE=systemd,systemd-sysv,dbus,libpam-systemd,librdkafka1,libsqlite3-0,kcat,passwd
+INCLUDE=systemd,systemd-sysv,dbus,libpam-systemd,librdkafka1,libsqlite3-0,libpq5,kcat,passwd
 
 log() { echo "rootfs: $*" >&2; }
 

@@ -1,0 +1,78 @@
+// The outbox on PostgreSQL: every daemon of a fleet may relay it. A relay claims
+// the oldest rows with `FOR UPDATE SKIP LOCKED` on its own session and keeps the
+// claim (an open transaction) until the broker acknowledged them and they are
+// deleted; a relay that dies loses its session and with it the claim, so another
+// daemon sends those rows at once. Rows go out in commit order: a claim that does
+// not start at the oldest row (another relay holds older ones) is given back.
+import Foundation
+
+extension PostgresStore {
+    public func enqueue(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                        headers: [(name: String, value: [UInt8]?)]) throws {
+        try run("INSERT INTO outbox(topic, key, value, headers) VALUES($1, $2, $3, $4)", [
+            .text(topic), key.map { .bytes(Array($0)) } ?? .null, value.map { .bytes(Array($0)) } ?? .null,
+            .bytes(SQLiteStore.encode(headers)),
+        ])
+    }
+
+    /// Claims the oldest rows for this daemon's relay (giving up an earlier claim first).
+    /// - Returns: the rows in commit order; none while another daemon holds older ones.
+    public func outbox(limit: Int) throws -> [OutboxRecord] {
+        try relayLock.withLock {
+            let relay = try relayConnection()
+            try relay.endClaim()
+            try relay.simple("BEGIN")
+            var rows: [OutboxRecord] = []
+            do {
+                try relay.run("SELECT seq, topic, key, value, headers FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                              [.int(Int64(limit))]) { row in
+                    rows.append(OutboxRecord(seq: row.int(0), topic: row.text(1), key: row.bytes(2), value: row.bytes(3),
+                                             headers: SQLiteStore.decode(row.bytes(4) ?? [])))
+                }
+                var older = false
+                if let first = rows.first {
+                    try relay.run("SELECT true FROM outbox WHERE seq < $1 LIMIT 1", [.int(first.seq)]) { _ in older = true }
+                }
+                if rows.isEmpty || older {
+                    try relay.simple("ROLLBACK")
+                    return []
+                }
+            } catch {
+                try? relay.simple("ROLLBACK")
+                throw error
+            }
+            return rows
+        }
+    }
+
+    /// Deletes the claimed rows up to `seq` and ends the claim.
+    public func deleteOutbox(through seq: Int64) throws {
+        try relayLock.withLock {
+            let relay = try relayConnection()
+            do {
+                try relay.run("DELETE FROM outbox WHERE seq <= $1", [.int(seq)])
+                try relay.simple("COMMIT")
+            } catch {
+                try? relay.simple("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    private func relayConnection() throws -> PostgresConnection {
+        if let relaySession { return relaySession }
+        let relay = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema)
+        relaySession = relay
+        return relay
+    }
+
+    /// Every daemon relays (rows are claimed, not leased): the lease is always held.
+    public func acquireRelayLease(_ owner: RelayOwner, for duration: TimeInterval, now: Date,
+                                  isAlive: (Int32) -> Bool) throws -> RelayLease {
+        RelayLease(held: true, holder: owner.id, expires: now.addingTimeInterval(duration))
+    }
+
+    public func releaseRelayLease(_ owner: RelayOwner) throws {
+        try relayLock.withLock { try relaySession?.endClaim() }
+    }
+}

@@ -1,0 +1,77 @@
+// The shared store: one PostgreSQL schema per plugin, reached by every daemon
+// of a fleet, so state, ledger, outbox and parked keys follow a partition to
+// whichever machine holds it.
+import Foundation
+
+/// Thread-safe: one session per store, calls serialised on it as on SQLite's one
+/// connection (a transaction open on one thread is joined by the state calls of
+/// that thread's plugin). Transactions of one store run one at a time across
+/// every daemon sharing the database (an advisory transaction lock), so a ledger
+/// check is never stale by the time its entry commits. The outbox is claimed on a
+/// second session (PostgresStore+Outbox).
+public final class PostgresStore: TransactionScopes, @unchecked Sendable {
+    /// The plugin's schema, e.g. `eventd_payment`.
+    public let schema: String
+    let url: String
+    /// Guards `session` for one statement; `transactionLock` for a whole transaction.
+    let sessionLock = NSRecursiveLock()
+    let transactionLock = NSRecursiveLock()
+    let session: PostgresConnection
+    /// Claims outbox rows (lazily opened; relay thread only).
+    var relaySession: PostgresConnection?
+    let relayLock = NSLock()
+    /// The advisory lock key pair of this store's transactions.
+    let lockKey: String
+
+    public var location: String { "\(PostgresConnection.redacted(url)) schema \(schema)" }
+
+    /// The schema of `plugin`'s store: its name, lower case, other characters as `_`, prefixed `eventd_`.
+    public static func schemaName(plugin: String) -> String {
+        "eventd_" + String(plugin.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+    }
+
+    /// Connects to `url` and brings the plugin's schema to the current version.
+    /// - Throws: `StoreError` (`isUnavailable` when the server cannot be reached).
+    public init(url: String, plugin: String) throws {
+        self.url = url
+        schema = Self.schemaName(plugin: plugin)
+        lockKey = "hashtext('eventd.transaction'), hashtext('\(schema)')"
+        session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema)
+        try PostgresSchema.migrate(session, schema: schema)
+    }
+
+    /// Every session works in the plugin's schema; a commit waits for its WAL flush only inside
+    /// transactions (`begin`), the in-flight markers outside them need only outlive the process.
+    static func sessionSetup(_ schema: String) -> [String] {
+        ["SET search_path TO \"\(schema)\"", "SET synchronous_commit TO off", "SET application_name TO 'devtrip-eventd'"]
+    }
+
+    /// Runs one statement on the session.
+    @discardableResult
+    func run(_ sql: String, _ params: [PostgresValue] = [], row: (PostgresRow) throws -> Void = { _ in }) throws -> Int {
+        try sessionLock.withLock { try session.run(sql, params, row: row) }
+    }
+
+    public func withValue<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) throws -> R {
+        var result: R?
+        try run("SELECT value FROM kv WHERE key = $1", [.bytes(Array(key))]) { result = body($0.raw(0)) }
+        return result ?? body(nil)
+    }
+
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        try run("INSERT INTO kv(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [.bytes(Array(key)), .bytes(Array(value))])
+    }
+
+    public func delete(_ key: UnsafeRawBufferPointer) throws -> Bool {
+        try run("DELETE FROM kv WHERE key = $1", [.bytes(Array(key))]) > 0
+    }
+
+    /// Keys under `prefix` with their values, in key order (admin reads).
+    public func entries(prefix: [UInt8], limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        try run("SELECT key, value FROM kv WHERE substring(key FROM 1 FOR length($1::bytea)) = $1::bytea ORDER BY key LIMIT $2::bigint",
+                [.bytes(prefix), .int(Int64(limit))]) { out.append(($0.bytes(0) ?? [], $0.bytes(1) ?? [])) }
+        return out
+    }
+}
