@@ -30,61 +30,46 @@ public struct EventEnvelope<Payload: Decodable> {
     /// - Throws: `EventDecodingError` naming the missing or mistyped field.
     public init(_ event: Event) throws {
         guard let value = event.value, !value.isEmpty else { throw EventDecodingError("the event has no value") }
-        traceparent = event.headerString(LineageField.traceparentHeader)
-        if let type = event.header("ce_type") {
-            guard let id = event.header("ce_id").map({ String(decoding: $0, as: UTF8.self) }), !id.isEmpty else {
-                throw EventDecodingError("CloudEvents record without ce_id")
-            }
-            guard let time = event.header("ce_time").map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw EventDecodingError("CloudEvents record without ce_time")
-            }
-            eventId = id
-            eventType = String(decoding: type, as: UTF8.self)
-            occurredAt = try Self.timestamp(time, field: "ce_time")
-            source = event.header("ce_source").map { String(decoding: $0, as: UTF8.self) }
-            subject = event.header("ce_subject").map { String(decoding: $0, as: UTF8.self) }
-            causationId = event.headerString(LineageField.causationHeader)
-            correlationId = event.headerString(LineageField.correlationHeader)
-            payload = try Self.decode(Payload.self, from: Data(value), prefix: "")
+        let trace = event.headerString(LineageField.traceparentHeader)
+        guard let type = event.headerString("ce_type") else {
+            // One pass: the payload decodes in place as `Payload` (its errors name `payload.<field>`).
+            self = try Self.decode(JSONForm.self, from: Data(value), prefix: "").envelope
+            traceparent = trace
             return
         }
-        // One pass: the payload decodes in place as `Payload` (its errors name `payload.<field>`).
-        let raw = try Self.decode(RawEnvelope<Payload>.self, from: Data(value), prefix: "")
-        eventId = raw.eventId
-        eventType = raw.eventType
-        occurredAt = raw.occurredAt
-        source = raw.source
-        subject = raw.subject
-        causationId = raw.causationId
-        correlationId = raw.correlationId
-        payload = raw.payload
+        guard let id = event.headerString("ce_id"), !id.isEmpty else { throw EventDecodingError("CloudEvents record without ce_id") }
+        guard let time = event.headerString("ce_time") else { throw EventDecodingError("CloudEvents record without ce_time") }
+        self.init(id: id, type: type, at: try Self.timestamp(time, field: "ce_time"),
+                  source: event.headerString("ce_source"), subject: event.headerString("ce_subject"),
+                  payload: try Self.decode(Payload.self, from: Data(value), prefix: ""),
+                  causation: event.headerString(LineageField.causationHeader),
+                  correlation: event.headerString(LineageField.correlationHeader), trace: trace)
+    }
+
+    private init(id: String, type: String, at: Date, source: String?, subject: String?, payload: Payload,
+                 causation: String?, correlation: String?, trace: String?) {
+        (eventId, eventType, occurredAt, self.source, self.subject, self.payload) = (id, type, at, source, subject, payload)
+        (causationId, correlationId, traceparent) = (causation, correlation, trace)
     }
 
     /// The JSON envelope, checked in field order: the envelope's own fields
     /// first, then the payload.
-    private struct RawEnvelope<Body: Decodable>: Decodable {
-        var eventId: String
-        var eventType: String
-        var occurredAt: Date
-        var source: String?
-        var subject: String?
-        var causationId: String?
-        var correlationId: String?
-        var payload: Body
+    private struct JSONForm: Decodable {
+        let envelope: EventEnvelope
 
         enum CodingKeys: String, CodingKey { case eventId, eventType, occurredAt, source, subject, causationId, correlationId, payload }
 
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            eventId = try c.decode(String.self, forKey: .eventId)
-            guard !eventId.isEmpty else { throw EventDecodingError("field 'eventId' must not be empty") }
-            eventType = try c.decode(String.self, forKey: .eventType)
-            occurredAt = try EventEnvelope.timestamp(try c.decode(String.self, forKey: .occurredAt), field: "occurredAt")
-            source = try c.decodeIfPresent(String.self, forKey: .source)
-            subject = try c.decodeIfPresent(String.self, forKey: .subject)
-            causationId = try c.decodeIfPresent(String.self, forKey: .causationId)
-            correlationId = try c.decodeIfPresent(String.self, forKey: .correlationId)
-            payload = try c.decode(Body.self, forKey: .payload)
+            func text(_ key: CodingKeys) throws -> String? { try c.decodeIfPresent(String.self, forKey: key) }
+            let id = try c.decode(String.self, forKey: .eventId)
+            guard !id.isEmpty else { throw EventDecodingError("field 'eventId' must not be empty") }
+            let type = try c.decode(String.self, forKey: .eventType)
+            let time = try EventEnvelope.timestamp(try c.decode(String.self, forKey: .occurredAt), field: "occurredAt")
+            let (source, subject, causation, correlation) = (try text(.source), try text(.subject), try text(.causationId), try text(.correlationId))
+            envelope = EventEnvelope(id: id, type: type, at: time, source: source, subject: subject,
+                                     payload: try c.decode(Payload.self, forKey: .payload),
+                                     causation: causation, correlation: correlation, trace: nil)
         }
     }
 
@@ -98,12 +83,10 @@ public struct EventEnvelope<Payload: Decodable> {
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, prefix: String) throws -> T {
         do {
             return try sharedDecoder.decode(T.self, from: data)
-        } catch let error as EventDecodingError {
-            throw error
-        } catch let error as DecodingError {
-            throw EventDecodingError(describe(error, prefix: prefix))
         } catch {
-            throw EventDecodingError("\(error)")
+            // Errors the envelope's own checks throw pass through as they are.
+            throw (error as? DecodingError).map { EventDecodingError(describe($0, prefix: prefix)) }
+                ?? error as? EventDecodingError ?? EventDecodingError("\(error)")
         }
     }
 
