@@ -4,8 +4,7 @@
 #                      and outbox per event, group commit per partition batch) on the PostgreSQL
 #                      store ([store] backend = "postgresql"), a server on the same machine started
 #                      by .ci/postgres.sh in the run's directory with fsync on (POSTGRES_FSYNC=on).
-#                      PG_N valid mission.started events (default 20000, produced with kcat: the benchmark
-#                      producer's carry no ticketCost); a transactional plugin is much slower than echo;
+#                      PG_N valid mission.started events (default 20000, produced with kcat); a transactional plugin is much slower than echo;
 #                      the figure is PG_N / (first .. last ledger entry seen, polled every 50 ms).
 #                      Target: >= 10,000 events/s (issue #12).
 PG_N=${PG_N:-20000}
@@ -13,10 +12,12 @@ PG_N=${PG_N:-20000}
 run_payment_pg() {  # run_payment_pg REP
     local rep=$1 name=eventd-payment-pg d n_saved=$N
     d=$WORK/$name-$rep; mkdir -p "$d/etc/plugins.d" "$d/plugins"
-    local payment_so=$OUT/payment/release/libpayment.so
-    if [[ ! -f $payment_so ]]; then
+    # The same release build as eventd-payment (built, or brought up to date, by run.sh's build step).
+    local payment_so=$OUT/plugin-payment/release/libpayment.so
+    if [[ ${SKIP_BUILD:-0} != 1 ]]; then
         log "building plugin payment (release)"
-        swift build -c release --package-path "$ROOT/plugins/payment" --scratch-path "$OUT/payment" >"$OUT/build-payment.log" 2>&1 \
+        rm -rf "$OUT/plugin-payment"
+        swift build -c release --package-path "$ROOT/plugins/payment" --scratch-path "$OUT/plugin-payment" >"$OUT/build-payment.log" 2>&1 \
             || { tail -30 "$OUT/build-payment.log" >&2; die "payment plugin build failed"; }
     fi
     cp "$payment_so" "$d/plugins/"

@@ -151,6 +151,9 @@ build() {
         local p
         for p in $SERVICE_PLUGINS echo echo-c; do
             log "building plugin $p (release)"
+            # From scratch (about 10 s each): an incremental build of a plugin package after the SDK
+            # changed was seen to keep code compiled against the SDK's old struct layouts (garbage fields).
+            rm -rf "$OUT/plugin-$p"
             swift build -c release --package-path "$ROOT/plugins/$p" --scratch-path "$OUT/plugin-$p" >"$OUT/build-$p.log" 2>&1 \
                 || { tail -30 "$OUT/build-$p.log" >&2; die "$p plugin build failed"; }
         done
