@@ -18,7 +18,7 @@ public struct Store {
     public init(host: PluginHost) { self.host = host }
 
     /// Sorted keys, unescaped slashes, dates as RFC 3339 with milliseconds.
-    /// One of each, set up once (JSON coders are safe to share once configured).
+    /// One of each, set up once and shared (safe once configured): use them, never change their options.
     public static func encoder() -> JSONEncoder { sharedEncoder }
 
     public static func decoder() -> JSONDecoder { sharedDecoder }
