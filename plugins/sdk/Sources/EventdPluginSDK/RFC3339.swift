@@ -64,10 +64,12 @@ public enum RFC3339 {
         return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`: UTC, milliseconds (rounded, as Foundation does), the form
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`: UTC, milliseconds (truncated), the form
     /// follow-ups and state documents carry.
     public static func string(_ date: Date) -> String {
-        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded())
+        // Truncated to the millisecond, never later than `date` by more than the 1 µs that absorbs the
+        // binary error of a millisecond instant (1.7e9 s × 1000 is off by up to 2.4e-4 ms).
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000 + 0.001).rounded(.down))
         let (seconds, millis) = milliseconds.floorDivided(by: 1000)
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
         let (year, month, day) = civil(days)

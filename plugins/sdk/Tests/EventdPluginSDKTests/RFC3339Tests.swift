@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// A follow-up's time is never after the moment it was taken (a rounded-up millisecond was, by up to 0.5 ms).
+    @Test func truncatesToTheMillisecondNeverLater() {
+        #expect(RFC3339.string(Date(timeIntervalSince1970: 1.9996)) == "1970-01-01T00:00:01.999Z")
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<2_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let date = Date(timeIntervalSince1970: 1_700_000_000 + Double(x % 100_000_000_000) / 1e9)
+            let back = RFC3339.date(RFC3339.string(date))
+            #expect(back.map { $0 <= date.addingTimeInterval(1e-6) && $0 > date.addingTimeInterval(-0.001) } == true, "\(date.timeIntervalSince1970)")
+        }
+    }
+
     @Test func parsesWhatItFormatsAndWhatFoundationParses() {
         for date in Self.instants {
             let text = RFC3339.string(date)
