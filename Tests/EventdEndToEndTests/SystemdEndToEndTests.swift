@@ -61,7 +61,7 @@ final class NotifySocket: @unchecked Sendable {
         let daemon = try DaemonUnderTest(config: config, brokers: "embedded", pluginDir: plugins, dir: dir,
                                          environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
         defer { daemon.child.stop() }
-        try Harness.waitUntil("READY=1", timeout: 10) { notify.states.contains { $0.hasPrefix("READY=1") } }
+        try Harness.waitUntil("READY=1", timeout: 30) { notify.states.contains { $0.hasPrefix("READY=1") } }
         let since = Date()
         Thread.sleep(forTimeInterval: 1.2)
         #expect(notify.pings(since: since) >= 3, "pings every half interval (200 ms) while the loops run")
