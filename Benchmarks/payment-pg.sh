@@ -37,7 +37,8 @@ run_payment_pg() {  # run_payment_pg REP
         --state-dir "$d/state" --runtime-dir "$d/run" --control-socket "$d/run/control.sock" >"$d/daemon.log" 2>&1 &
     local pid=$!; PIDS+=("$pid")
     wait_until 60 has_line "$d/daemon.log" "partitions assigned" || die "$name: daemon never got partitions: $(tail -5 "$d/daemon.log")"
-    local cpu0; cpu0=$(cpu_ticks "$pid")
+    local cpu0 perf_pid=; cpu0=$(cpu_ticks "$pid")
+    perf_start "$pid" "$d"
     # The progress page the producer paces itself by: ledger entries, polled.
     : >"$d/progress"; truncate -s 4096 "$d/progress"
     (
@@ -62,6 +63,7 @@ run_payment_pg() {  # run_payment_pg REP
     wait_until "$((60 + N / 500))" exited "$watch" || die "$name: ledger reached only $(progress_of "$d/progress") of $N"
     alive "$pid" || die "$name: daemon died: $(tail -5 "$d/daemon.log")"
     local cpu1 hwm; cpu1=$(cpu_ticks "$pid"); hwm=$(vm_hwm_kb "$pid")
+    perf_stop "$perf_pid" "$name" "$d"
     stop "$pid" 30
     local summary; summary=$(grep 'stopped' "$d/daemon.log" | tail -1)
     [[ $summary =~ dead-lettered\ 0 ]] || die "$name: dead letters: $summary"

@@ -23,11 +23,16 @@ final class BatchCommit {
     /// Plugins whose transactions committed (their outbox relays are told).
     private(set) var committed: [PluginInstance] = []
 
-    init(group: String, topic: String, partition: Int32, offsets: ClosedRange<Int64>) {
+    /// The batch's event ids, for a store that looks the ledger up ahead (computed on first use).
+    private let findEventIDs: () -> [String]
+    private lazy var eventIDs = findEventIDs()
+
+    init(group: String, topic: String, partition: Int32, offsets: ClosedRange<Int64>, eventIDs: @escaping () -> [String] = { [] }) {
         self.group = group
         self.topic = topic
         self.partition = partition
         self.offsets = offsets
+        findEventIDs = eventIDs
     }
 
     /// Whether `plugin`'s events of this batch run in its batch transaction (opening it on first use,
@@ -45,6 +50,12 @@ final class BatchCommit {
         }
         try store.beginBatch()
         open = plugin
+        if store.prefetchesLedger {
+            do { try store.prefetchHandled(group: group, eventIDs: eventIDs) } catch {
+                rollback()
+                throw error
+            }
+        }
         return true
     }
 

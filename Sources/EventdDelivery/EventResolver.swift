@@ -94,6 +94,17 @@ enum EventResolver {
                                        message: "no ce_type header, no eventType field, and topic '\(record.topic)' carries more than one event"))
     }
 
+    /// The record's event id as `resolve` finds it, without judging the rest (a batch's ids, looked up
+    /// in the ledger ahead of its events); nil when it has none.
+    static func eventID(_ record: KafkaRecord) -> String? {
+        if case .some(.some) = record.header("ce_type") {
+            if case .some(.some(let id)) = record.header("ce_id") { return String(decoding: id, as: UTF8.self) }
+            return nil
+        }
+        guard let value = record.value, let fields = try? EnvelopeScanner.scan(value), let range = fields.eventId else { return nil }
+        return EnvelopeScanner.decode(value, range)
+    }
+
     /// The first header whose value is not UTF-8, as a problem. A null value is fine.
     private static func headerProblem(_ record: KafkaRecord) -> ResolveProblem? {
         var bad: UnsafePointer<CChar>?

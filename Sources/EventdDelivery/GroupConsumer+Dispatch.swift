@@ -21,7 +21,8 @@ extension GroupConsumer {
             return result
         }
         let first = batch[indices[0]], last = batch[indices[indices.count - 1]]
-        let commit = BatchCommit(group: group, topic: first.topic, partition: first.partition, offsets: first.offset...last.offset)
+        let commit = BatchCommit(group: group, topic: first.topic, partition: first.partition, offsets: first.offset...last.offset,
+                                 eventIDs: { indices.compactMap { EventResolver.eventID(batch[$0]) } })
         call.batch = commit
         var scratch = EventScratch()
         defer { scratch.free() }

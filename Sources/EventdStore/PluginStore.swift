@@ -46,6 +46,11 @@ public protocol PluginStore: AnyObject, Sendable {
     // MARK: Idempotency ledger, per consumer group
 
     func isHandled(group: String, eventID: String) throws -> Bool
+    /// Whether the store wants a batch's event ids up front (`prefetchHandled`): each question to it is a round trip.
+    var prefetchesLedger: Bool { get }
+    /// Inside a batch transaction: looks the ledger up for the batch's event ids at once, so that each
+    /// event's `isHandled` is answered without asking again.
+    func prefetchHandled(group: String, eventIDs: [String]) throws
     func markHandled(group: String, eventID: String, at time: Date) throws
     /// Forgets entries older than `retention`. - Returns: how many.
     @discardableResult func pruneLedger(olderThan retention: TimeInterval, now: Date) throws -> Int
@@ -93,6 +98,9 @@ public protocol PluginStore: AnyObject, Sendable {
 }
 
 extension PluginStore {
+    public var prefetchesLedger: Bool { false }
+    public func prefetchHandled(group: String, eventIDs: [String]) throws {}
+
     public func startDelivery(group: String, topic: String, partition: Int32, offset: Int64) throws -> Int {
         try startDelivery(group: group, topic: topic, partition: partition, offset: offset, inherited: 0)
     }

@@ -67,15 +67,21 @@ final class PostgresConnection {
     }
 
     /// Runs one or more statements without parameters (BEGIN, COMMIT, SET).
-    func simple(_ sql: String) throws {
+    func simple(_ sql: String) throws { _ = try simpleValue(sql) }
+
+    /// Runs one or more statements without parameters.
+    /// - Returns: the last statement's first value as an integer, when it returned one.
+    func simpleValue(_ sql: String) throws -> Int64? {
         if sql == "ROLLBACK", inTransaction, conn.map({ PQstatus($0) != CONNECTION_OK }) ?? true {
             inTransaction = false   // the server rolled it back when the session ended
-            return
+            return nil
         }
         let conn = try live()
         let result = PQexec(conn, sql)
         defer { PQclear(result) }
         try check(result, sql)
+        guard PQntuples(result) > 0, PQnfields(result) > 0, PQgetisnull(result, 0, 0) == 0 else { return nil }
+        return Int64(String(cString: PQgetvalue(result, 0, 0)))   // a simple query's results are text
     }
 
     /// Runs `sql` (prepared once per session) with binary parameters; calls `row` per result row.
@@ -155,14 +161,44 @@ enum PostgresValue {
     case text(String)
     case bytes([UInt8])
     case null
+    /// A one-dimensional array of elements already in their binary form (nil: NULL).
+    case array(ElementType, [[UInt8]?])
+
+    /// Element types of arrays, by their type oid.
+    enum ElementType: Int32 {
+        case bytea = 17
+        case int8 = 20
+        case text = 25
+    }
 
     var bytes: [UInt8]? {
         switch self {
-        case .int(let v): withUnsafeBytes(of: v.bigEndian) { Array($0) }
+        case .int(let v): Self.bigEndian(v)
         case .text(let s): Array(s.utf8)
         case .bytes(let b): b
         case .null: nil
+        case .array(let type, let elements): Self.array(type, elements)
         }
+    }
+
+    static func bigEndian<I: FixedWidthInteger>(_ value: I) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+
+    /// array_recv's input: dimensions, a has-nulls flag, the element oid, (length, lower bound) per
+    /// dimension, then each element as its length (-1: NULL) and bytes. No elements: no dimension.
+    private static func array(_ type: ElementType, _ elements: [[UInt8]?]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + ($1?.count ?? 0) })
+        out += bigEndian(Int32(elements.isEmpty ? 0 : 1))
+        out += bigEndian(Int32(elements.contains { $0 == nil } ? 1 : 0))
+        out += bigEndian(type.rawValue)
+        guard !elements.isEmpty else { return out }
+        out += bigEndian(Int32(elements.count))
+        out += bigEndian(Int32(1))
+        for element in elements {
+            out += bigEndian(Int32(element.map { Int32($0.count) } ?? -1))
+            if let element { out += element }
+        }
+        return out
     }
 }
 

@@ -19,6 +19,12 @@ enum PostgresSchema {
             // Parked events of handlers that keep per-key order.
             "CREATE TABLE parked (grp text NOT NULL, topic text NOT NULL, key bytea NOT NULL, part bigint NOT NULL, off bigint NOT NULL, PRIMARY KEY (grp, topic, key, part, off))",
         ],
+        [
+            // Commits that changed the schema's state, counted: a daemon keeps the values it read while
+            // nobody else committed (one row, bumped by every state write).
+            "CREATE TABLE commits (n bigint NOT NULL)",
+            "INSERT INTO commits VALUES (0)",
+        ],
     ]
 
     static var version: Int { migrations.count }

@@ -9,10 +9,14 @@ import Foundation
 extension PostgresStore {
     public func enqueue(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                         headers: [(name: String, value: [UInt8]?)]) throws {
-        try run("INSERT INTO outbox(topic, key, value, headers) VALUES($1, $2, $3, $4)", [
-            .text(topic), key.map { .bytes(Array($0)) } ?? .null, value.map { .bytes(Array($0)) } ?? .null,
-            .bytes(SQLiteStore.encode(headers)),
-        ])
+        let row = PendingWrites.OutboxRow(topic: topic, key: key.map(Array.init), value: value.map(Array.init),
+                                          headers: SQLiteStore.encode(headers))
+        try sessionLock.withLock {
+            if pending != nil { return pending!.enqueue(row) }
+            try session.run("INSERT INTO outbox(topic, key, value, headers) VALUES($1, $2, $3, $4)", [
+                .text(row.topic), row.key.map { .bytes($0) } ?? .null, row.value.map { .bytes($0) } ?? .null, .bytes(row.headers),
+            ])
+        }
     }
 
     /// Claims the oldest rows for this daemon's relay (giving up an earlier claim first).

@@ -52,19 +52,64 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
         try sessionLock.withLock { try session.run(sql, params, row: row) }
     }
 
+    /// The open transaction's writes, sent at its commit (nil: none open). Guarded by `sessionLock`.
+    var pending: PendingWrites?
+    /// Committed values read or written inside transactions, and the batch's ledger look-ahead.
+    var cache = ReadCache()
+    /// The schema's commit count when the open transaction began.
+    var beganAt: Int64?
+
+    /// Inside a transaction: the transaction's own write, else the cached committed value, else the server's
+    /// (remembered: nobody else commits to the schema while this transaction holds its lock).
     public func withValue<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) throws -> R {
-        var result: R?
-        try run("SELECT value FROM kv WHERE key = $1", [.bytes(Array(key))]) { result = body($0.raw(0)) }
-        return result ?? body(nil)
+        try sessionLock.withLock {
+            var result: R?
+            guard pending != nil else {
+                try session.run("SELECT value FROM kv WHERE key = $1", [.bytes(Array(key))]) { result = body($0.raw(0)) }
+                return result ?? body(nil)
+            }
+            let bytes = Array(key)
+            if let known = pending?.state[bytes] ?? cache[bytes] {
+                return known.bytes.map { $0.withUnsafeBytes(body) } ?? body(nil)
+            }
+            var found = KnownValue.absent
+            try session.run("SELECT value FROM kv WHERE key = $1", [.bytes(bytes)]) { row in
+                let raw = row.raw(0)
+                found = .value(Array(raw))
+                result = body(raw)
+            }
+            cache.remember(bytes, found)
+            return result ?? body(nil)
+        }
     }
 
+    /// Inside a transaction, kept until its commit; otherwise written (and counted as a commit) at once.
     public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
-        try run("INSERT INTO kv(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [.bytes(Array(key)), .bytes(Array(value))])
+        try sessionLock.withLock {
+            if pending != nil { return pending!.write(Array(key), .value(Array(value))) }
+            cache.clear()
+            try session.run("""
+                WITH w AS (INSERT INTO kv(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value)
+                UPDATE commits SET n = n + 1
+                """, [.bytes(Array(key)), .bytes(Array(value))])
+        }
     }
 
     public func delete(_ key: UnsafeRawBufferPointer) throws -> Bool {
-        try run("DELETE FROM kv WHERE key = $1", [.bytes(Array(key))]) > 0
+        try sessionLock.withLock {
+            if pending != nil {
+                let existed = try withValue(key) { $0 != nil }
+                pending!.write(Array(key), .absent)
+                return existed
+            }
+            cache.clear()
+            var deleted: Int64 = 0
+            try session.run("""
+                WITH d AS (DELETE FROM kv WHERE key = $1 RETURNING 1), c AS (UPDATE commits SET n = n + 1)
+                SELECT count(*) FROM d
+                """, [.bytes(Array(key))]) { deleted = $0.int(0) }
+            return deleted > 0
+        }
     }
 
     /// Keys under `prefix` with their values, in key order (admin reads).

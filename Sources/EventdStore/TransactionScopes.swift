@@ -11,6 +11,21 @@ protocol TransactionScopes: PluginStore {
     func beginTransaction() throws
     /// Runs statements without parameters (COMMIT, ROLLBACK, SAVEPOINT).
     func execute(_ sql: String) throws
+    /// Commits (on disk on return) or rolls back the open transaction.
+    func endTransaction(commit: Bool) throws
+    /// Opens a savepoint in the open transaction; `endSavepoint` keeps or undoes its writes.
+    func beginSavepoint() throws
+    func endSavepoint(keep: Bool) throws
+}
+
+extension TransactionScopes {
+    /// SQL's own: COMMIT or ROLLBACK.
+    func endTransaction(commit: Bool) throws { try execute(commit ? "COMMIT" : "ROLLBACK") }
+    func beginSavepoint() throws { try execute("SAVEPOINT event") }
+    func endSavepoint(keep: Bool) throws {
+        if !keep { try execute("ROLLBACK TO event") }
+        try execute("RELEASE event")
+    }
 }
 
 extension TransactionScopes {
@@ -23,16 +38,16 @@ extension TransactionScopes {
         do {
             outcome = try body()
         } catch {
-            try? execute("ROLLBACK")
+            try? endTransaction(commit: false)
             throw error
         }
         if outcome.commit {
-            do { try execute("COMMIT") } catch {
-                try? execute("ROLLBACK")
+            do { try endTransaction(commit: true) } catch {
+                try? endTransaction(commit: false)
                 throw error
             }
         } else {
-            try execute("ROLLBACK")
+            try endTransaction(commit: false)
         }
         return outcome.result
     }
@@ -41,17 +56,15 @@ extension TransactionScopes {
     public func savepoint<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
         transactionLock.lock()
         defer { transactionLock.unlock() }
-        try execute("SAVEPOINT event")
+        try beginSavepoint()
         let outcome: (commit: Bool, result: R)
         do {
             outcome = try body()
         } catch {
-            try? execute("ROLLBACK TO event")
-            try? execute("RELEASE event")
+            try? endSavepoint(keep: false)
             throw error
         }
-        if !outcome.commit { try execute("ROLLBACK TO event") }
-        try execute("RELEASE event")
+        try endSavepoint(keep: outcome.commit)
         return outcome.result
     }
 
@@ -69,15 +82,15 @@ extension TransactionScopes {
     /// Commits the batch transaction; on return it is durable (one sync for the whole batch).
     public func commitBatch() throws {
         defer { transactionLock.unlock() }
-        do { try execute("COMMIT") } catch {
-            try? execute("ROLLBACK")
+        do { try endTransaction(commit: true) } catch {
+            try? endTransaction(commit: false)
             throw error
         }
     }
 
     /// Rolls the batch transaction back (nothing of it stays).
     public func rollbackBatch() {
-        try? execute("ROLLBACK")
+        try? endTransaction(commit: false)
         transactionLock.unlock()
     }
 
