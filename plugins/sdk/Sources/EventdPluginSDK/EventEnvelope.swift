@@ -162,9 +162,11 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
         self.payload = payload
     }
 
-    /// The envelope as JSON bytes (keys sorted, so equal events are equal bytes).
+    /// The envelope as JSON bytes (keys sorted, so equal events are equal bytes); written directly
+    /// when the payload is a `JSONValue`, the same bytes either way.
     public func encoded() throws -> [UInt8] {
-        Array(try sortedEncoder.encode(self))
+        if let direct = self as? any JSONValue { return JSONWriter.encode(direct) }
+        return Array(try sortedEncoder.encode(self))
     }
 }
 

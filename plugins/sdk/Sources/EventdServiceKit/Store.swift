@@ -57,8 +57,14 @@ public struct Store {
         }
     }
 
+    /// `value` as the shared encoder writes it; directly, without it, when `value` is a `JSONValue`.
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let direct = value as? any JSONValue { return JSONWriter.encode(direct) }
+        return Array(try encoder().encode(value))
+    }
+
     public func save<T: Encodable>(_ key: String, _ value: T) throws {
-        let bytes = Array(try Self.encoder().encode(value))
+        let bytes = try Self.encode(value)
         try host.setState(key, bytes)
         DocumentCache.shared.remember(value, key, bytes: bytes)
     }
@@ -98,7 +104,7 @@ public struct StateDocuments {
     /// Writes `document` as JSON with sorted keys.
     public func save<Document: Encodable>(_ document: Document, _ key: String) throws(HandlingFailure) {
         do {
-            let bytes = Array(try Store.encoder().encode(document))
+            let bytes = try Store.encode(document)
             try host.setState(key, bytes)
             DocumentCache.shared.remember(document, key, bytes: bytes)
         } catch {
