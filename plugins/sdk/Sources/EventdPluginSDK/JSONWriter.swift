@@ -89,6 +89,19 @@ public struct JSONWriter {
         bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
     }
 
+    /// Byte order of the UTF-8 forms (what `sortedKeys` sorts by), with one `memcmp` for native strings.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
     private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
 
     private mutating func scope(open: UInt8, close: UInt8, _ body: (inout JSONWriter) -> Void) {
@@ -118,8 +131,7 @@ public struct JSONWriter {
         }
         bytes.append(UInt8(ascii: "\\"))
         if let short { return bytes.append(short) }
-        let hex = Array("0123456789abcdef".utf8)
-        bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
     }
 }
 
@@ -142,9 +154,9 @@ extension Array: JSONValue where Element: JSONValue {
 extension Dictionary: JSONValue where Key == String, Value: JSONValue {
     /// Members in ascending byte order of their keys.
     public func writeJSON(_ out: inout JSONWriter) {
-        let sorted = self.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let keys = self.keys.sorted(by: JSONWriter.precedes)
         out.object { out in
-            for (key, value) in sorted { out.field(key, value) }
+            for key in keys { out.field(key, self[key]!) }
         }
     }
 }
