@@ -22,7 +22,7 @@ run_payment_pg() {  # run_payment_pg REP
     fi
     cp "$payment_so" "$d/plugins/"
     N=$PG_N
-    local url; url=$(POSTGRES_FSYNC=on bash "$ROOT/.ci/postgres.sh" start "$d/pg" | tail -n1) || die "$name: PostgreSQL did not start"
+    local url; url=$(POSTGRES_FSYNC=${POSTGRES_FSYNC:-on} bash "$ROOT/.ci/postgres.sh" start "$d/pg" | tail -n1) || die "$name: PostgreSQL did not start"
     "$BIN/mockbroker" "$PARTITIONS" mission-events mission-events.dlq payment-events notification-events auth-events \
         user-events subscription-events evaluation-events evaluation.completed >"$d/mock.out" 2>"$d/mock.err" &
     MOCK_PID=$!; PIDS+=("$MOCK_PID")
