@@ -31,17 +31,23 @@ plugins:
 	@mkdir -p $(STAGE)
 	@for p in $(PLUGINS); do \
 	  echo "== plugin $$p"; \
+	  bash .ci/sdk-stamp.sh check plugins/$$p/.build; \
 	  $(SWIFT) build -c $(CONFIG) --package-path plugins/$$p; \
+	  bash .ci/sdk-stamp.sh write plugins/$$p/.build; \
 	  cp plugins/$$p/.build/$(CONFIG)/lib*.so $(STAGE)/; \
 	done
 	@ls $(STAGE)
 
 fixtures:
 	@mkdir -p $(FIXTURES)
+	@bash .ci/sdk-stamp.sh check Tests/Fixtures/plugins/.build
 	$(SWIFT) build --package-path Tests/Fixtures/plugins
+	@bash .ci/sdk-stamp.sh write Tests/Fixtures/plugins/.build
 	@cp Tests/Fixtures/plugins/.build/debug/libfixture-*.so $(FIXTURES)/
 	@# The payment plugin as the catalog has it today (only mission.started), to ship its ⚠️ handlers by reload.
+	@bash .ci/sdk-stamp.sh check $(FIXTURES)/payment-baseline-build
 	$(SWIFT) build --package-path plugins/payment --scratch-path $(FIXTURES)/payment-baseline-build -Xswiftc -DPAYMENT_CATALOG_BASELINE >/dev/null
+	@bash .ci/sdk-stamp.sh write $(FIXTURES)/payment-baseline-build
 	@cp $(FIXTURES)/payment-baseline-build/debug/libpayment.so $(FIXTURES)/libpayment-0.9.0.so.variant
 	@# Logs commits, syncs and offset stores in order, for the durability-order test (LD_PRELOAD;
 	@# a folder of its own: the registry tests load every .so of the fixture folder).
