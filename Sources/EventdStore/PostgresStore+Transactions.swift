@@ -10,7 +10,10 @@ extension PostgresStore {
     }
 
     func execute(_ sql: String) throws {
-        try sessionLock.withLock { try session.simple(sql) }
+        try sessionLock.withLock {
+            if migrationPending { try completeMigration() }
+            try session.simple(sql)
+        }
     }
 
     public func isHandled(group: String, eventID: String) throws -> Bool {
