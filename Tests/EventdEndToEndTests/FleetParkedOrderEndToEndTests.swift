@@ -8,7 +8,7 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct FleetParkedOrderEndToEndTests {
-    static let tiers = ["3s", "20s"]
+    static let tiers = ["3s", "20s", "4s"]
     static let topics = ["mission-events", "counter-events", "mission-events.dlq"] + tiers.map { "mission-events.retry.\($0)" }
         + ["10s", "1m", "10m"].map { "mission-events.retry.\($0)" }
 
@@ -17,7 +17,7 @@ import Testing
         let dir = try Harness.temporaryDirectory("fleet-parked")
         let broker = try StandaloneMock(dir: dir, topics: Self.topics)
         let database = try PostgresServer(dir: "\(dir)/pg")
-        // One attempt, then a 3 s and a 20 s tier. K-1 fails once per process (on A, then again on B, which
+        // One attempt, then tiers of 3 s, 20 s and 4 s. K-1 fails once per process (on A, then again on B, which
         // parks it on the 20 s tier: its key stays parked well past the takeover); C-1 fails for good.
         let txCounter = [
             "[plugin]", "enabled = true",
@@ -57,6 +57,17 @@ import Testing
         try Harness.waitUntil("B to hold every partition", timeout: 60, poll: 0.3) {
             try GroupSnapshot(b, group: group).lag.count == 6
         }
+        // B holds K-1 and C-1 on the 20 s tier, those tier partitions paused at them. A comes back (a reboot):
+        // after that rebalance no tier partition may stay paused, or its key waits for good.
+        try Harness.waitUntil("B to park K-1 and C-1 on the 20 s tier", timeout: 30, poll: 0.2) {
+            b.child.log.components(separatedBy: "tier=20s topic=mission-events").count - 1 >= 2
+        }
+        let back = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/a", run: 1)
+        defer { back.child.stop(SIGKILL) }
+        try Harness.waitUntil("the machines to share the partitions again", timeout: 60, poll: 0.3) {
+            let held = [Set(try GroupSnapshot(back, group: group).lag.keys), Set(try GroupSnapshot(b, group: group).lag.keys)]
+            return !held[0].isEmpty && !held[1].isEmpty && held[0].union(held[1]).count == 6
+        }
 
         var followUps: [ConsumedRecord] = []
         try Harness.waitUntil("every key's follow-ups (K 5, C 4, F 5)", timeout: 120, poll: 0.5) {
@@ -83,7 +94,7 @@ import Testing
             return !dead.isEmpty
         }
         #expect(dead.map(\.value) == [RetryEndToEndTests.envelope("C-1")], "only C-1, once: \(dead.map(\.value))")
-        #expect(dead.first?.headers["x-dlq-outcome"] == "retries-exhausted")
+        #expect(dead.first?.headers["x-dlq-outcome"] == "retries-exhausted" && dead.first?.headers["x-dlq-attempts"] == "4")
         // B held K-5, which A never saw, behind the K-1 that A had parked.
         let tier0 = try Kcat.consumeAll(broker.bootstrap, topic: "mission-events.retry.3s")
         #expect(tier0.contains { $0.value == RetryEndToEndTests.envelope("K-5") && $0.headers["x-retry-behind"] == "1" },
@@ -93,7 +104,7 @@ import Testing
         try Harness.waitUntil("every parked event released", timeout: 30, poll: 0.5) {
             try database.query("SELECT count(*) FROM eventd_tx_counter.parked") == [["0"]]
         }
-        #expect(b.child.stop(SIGTERM) == 0)
+        #expect(back.child.stop(SIGTERM) == 0 && b.child.stop(SIGTERM) == 0)
         let state = try database.pluginState("tx-counter")
         #expect(state["total"] == "14", "every handled event counted once: \(state)")
         #expect(state.filter { $0.key.hasPrefix("seen/") }.count == 14 && state.filter { $0.key.hasPrefix("seen/") }.values.allSatisfy { $0 == "1" })
