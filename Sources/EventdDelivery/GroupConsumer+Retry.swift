@@ -78,9 +78,9 @@ extension GroupConsumer {
     func parkedSnapshot(_ plan: RetryPlan) -> ParkedSnapshot {
         parkedKeys.snapshot(plan.orderedPlugins) { plugin in
             do { return try plugin.context.state.parkedKeys(group: group) } catch {
-                logger.error("cannot read parked keys; per-key order is not enforced until the next rebalance: \(error)",
+                logger.error("cannot read parked keys; keyed events wait until the store answers: \(error)",
                              metadata: ["plugin": "\(plugin.name)"])
-                return []
+                throw error
             }
         }
     }

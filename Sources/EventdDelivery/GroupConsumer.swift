@@ -323,7 +323,9 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
         // Another member may have parked events of keys this one now reads.
         parkedKeys.invalidate()
         metrics.rebalance(group: group)
-        if !pausedTopics.isEmpty || !disabledPlugins.isEmpty { applyPause() }
+        // Always: librdkafka keeps an application pause across a revoke and a new assignment, so a tier
+        // partition that was waiting for a record (`delayed`, cleared on revoke) would stay paused for good.
+        applyPause()
         logger.info("partitions assigned", metadata: ["count": "\(partitions.count)", "partitions": "\(PartitionRanges.summary(partitions))"])
     }
 

@@ -22,12 +22,19 @@ final class ParkedKeyCache: @unchecked Sendable {
     func invalidate() { lock.withLock { loaded.removeAll() } }
 
     /// The keys of `plugins`, read from their stores where not read yet; taken once per
-    /// partition and batch, so the per-event check takes no lock.
-    func snapshot(_ plugins: [PluginInstance], load: (PluginInstance) -> [(topic: String, key: [UInt8])]) -> ParkedSnapshot {
+    /// partition and batch, so the per-event check takes no lock. A plugin whose store cannot be
+    /// read (its database is down) is read again next time, and meanwhile every key of it may be
+    /// parked: each of its keyed events asks the store, and waits while the store cannot answer.
+    func snapshot(_ plugins: [PluginInstance], load: (PluginInstance) throws -> [(topic: String, key: [UInt8])]) -> ParkedSnapshot {
         guard !plugins.isEmpty else { return ParkedSnapshot(sets: [:], empty: true) }
         let missing = lock.withLock { plugins.filter { !loaded.contains(ObjectIdentifier($0)) } }
         var stored: [(ObjectIdentifier, [Key])] = []
-        for plugin in missing { stored.append((ObjectIdentifier(plugin), load(plugin).map { Key(topic: $0.topic, key: $0.key) })) }
+        var unknown: Set<ObjectIdentifier> = []
+        for plugin in missing {
+            do { stored.append((ObjectIdentifier(plugin), try load(plugin).map { Key(topic: $0.topic, key: $0.key) })) } catch {
+                unknown.insert(ObjectIdentifier(plugin))
+            }
+        }
         return lock.withLock {
             // Merged, not replaced: a key parked meanwhile by another partition's thread stays.
             for (id, list) in stored {
@@ -36,7 +43,7 @@ final class ParkedKeyCache: @unchecked Sendable {
             }
             var sets: [ObjectIdentifier: Set<Key>] = [:]
             for plugin in plugins { sets[ObjectIdentifier(plugin)] = keys[ObjectIdentifier(plugin)] ?? [] }
-            return ParkedSnapshot(sets: sets, empty: sets.values.allSatisfy(\.isEmpty))
+            return ParkedSnapshot(sets: sets, empty: unknown.isEmpty && sets.values.allSatisfy(\.isEmpty), unknown: unknown)
         }
     }
 
@@ -54,9 +61,12 @@ struct ParkedSnapshot {
     var sets: [ObjectIdentifier: Set<ParkedKeyCache.Key>]
     /// No plugin has a parked key: the per-event check is one branch.
     var empty: Bool
+    /// Plugins whose parked keys could not be read: any key of theirs may be parked.
+    var unknown: Set<ObjectIdentifier> = []
 
     @inline(__always) func mayContain(_ plugin: PluginInstance, topic: () -> String, key: UnsafeRawBufferPointer) -> Bool {
         if empty { return false }
+        if !unknown.isEmpty && unknown.contains(ObjectIdentifier(plugin)) { return true }
         guard let set = sets[ObjectIdentifier(plugin)], !set.isEmpty else { return false }
         return set.contains(ParkedKeyCache.Key(topic: topic(), key: Array(key)))
     }

@@ -127,7 +127,9 @@ public final class PluginRegistry: @unchecked Sendable {
             state = old.context.state
         } else {
             do {
-                state = try stores.open(plugin: image.name)
+                // A database that is down now (it starts after the daemon, a failover): the plugin loads, the
+                // daemon reports degraded and its events wait in Kafka until the store migrates and answers.
+                state = try stores.open(plugin: image.name, waitForServer: true)
             } catch {
                 throw .badConfiguration(name: image.name, reason: "state store: \(error)")
             }

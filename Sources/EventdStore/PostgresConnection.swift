@@ -18,11 +18,15 @@ final class PostgresConnection {
     private let name: String
     private var reportedLost = false
 
-    init(url: String, setup: [String], name: String) throws {
+    /// - Parameter waitForServer: a server that cannot be reached is not an error: the session is
+    ///   reported lost (StoreHealth) and connects on its first use once the server answers.
+    init(url: String, setup: [String], name: String, waitForServer: Bool = false) throws {
         self.url = url
         self.setup = setup
         self.name = name
-        try connect()
+        do { try connect() } catch let error as StoreError where waitForServer && error.isUnavailable {
+            _ = lost(error.description)
+        }
     }
 
     deinit { PQfinish(conn) }

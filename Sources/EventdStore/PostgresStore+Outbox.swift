@@ -65,6 +65,7 @@ extension PostgresStore {
 
     private func relayConnection() throws -> PostgresConnection {
         if let relaySession { return relaySession }
+        try ensureMigrated()
         let relay = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema)
         relaySession = relay
         return relay

@@ -53,7 +53,10 @@ extension PostgresStore {
     }
 
     func execute(_ sql: String) throws {
-        try sessionLock.withLock { try session.simple(sql) }
+        try sessionLock.withLock {
+            if migrationPending { try completeMigration() }
+            try session.simple(sql)
+        }
     }
 
     public var prefetchesLedger: Bool { true }

@@ -22,6 +22,9 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     let relayLock = NSLock()
     /// The advisory lock key pair of this store's transactions.
     let lockKey: String
+    /// The server was unreachable at start: the schema is migrated before the first statement that reaches it
+    /// (PostgresStore+Startup). Guarded by `sessionLock`.
+    var migrationPending = false
 
     public var location: String { "\(PostgresConnection.redacted(url)) schema \(schema)" }
 
@@ -31,13 +34,17 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     }
 
     /// Connects to `url` and brings the plugin's schema to the current version.
+    /// - Parameter waitForServer: a server that cannot be reached now is no error (the daemon's stores): the
+    ///   store reports itself unreachable and migrates when the server answers (PostgresStore+Startup).
     /// - Throws: `StoreError` (`isUnavailable` when the server cannot be reached).
-    public init(url: String, plugin: String) throws {
+    public init(url: String, plugin: String, waitForServer: Bool = false) throws {
         self.url = url
         schema = Self.schemaName(plugin: plugin)
         lockKey = "hashtext('eventd.transaction'), hashtext('\(schema)')"
-        session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema)
-        try PostgresSchema.migrate(session, schema: schema)
+        session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema, waitForServer: waitForServer)
+        do { try PostgresSchema.migrate(session, schema: schema) } catch let error as StoreError where waitForServer && error.isUnavailable {
+            migrationPending = true
+        }
     }
 
     /// Every session works in the plugin's schema; a commit waits for its WAL flush only inside
@@ -49,7 +56,10 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     /// Runs one statement on the session.
     @discardableResult
     func run(_ sql: String, _ params: [PostgresValue] = [], row: (PostgresRow) throws -> Void = { _ in }) throws -> Int {
-        try sessionLock.withLock { try session.run(sql, params, row: row) }
+        try sessionLock.withLock {
+            if migrationPending { try completeMigration() }
+            return try session.run(sql, params, row: row)
+        }
     }
 
     /// The open transaction's writes, sent at its commit (nil: none open). Guarded by `sessionLock`.

@@ -8,11 +8,13 @@ public enum StoreLocation: Sendable, Equatable {
     case postgresql(url: String)
 
     /// Opens (creating or migrating) `plugin`'s store.
-    /// - Throws: `StoreError` (`isUnavailable` when the database cannot be reached).
-    public func open(plugin: String) throws -> any PluginStore {
+    /// - Parameter waitForServer: a database server that cannot be reached now is no error: the store reports
+    ///   itself unreachable (StoreHealth) and migrates its schema once the server answers.
+    /// - Throws: `StoreError` (`isUnavailable` when the database cannot be reached and not `waitForServer`).
+    public func open(plugin: String, waitForServer: Bool = false) throws -> any PluginStore {
         switch self {
         case .sqlite(let stateDir): try SQLiteStore(path: "\(stateDir)/plugins/\(plugin)/state.sqlite")
-        case .postgresql(let url): try PostgresStore(url: url, plugin: plugin)
+        case .postgresql(let url): try PostgresStore(url: url, plugin: plugin, waitForServer: waitForServer)
         }
     }
 }

@@ -71,6 +71,7 @@ struct EventdCommand: ParsableCommand {
                 throw Self.configurationError(error)
             }
             print("configuration OK: \(config) (\(configuration.catalog.count) events, \(configuration.plugins.count) plugin files)")
+            if let warning = StoreCheck.warning(configuration) { FileHandle.standardError.write(Data("devtrip-eventd: \(warning)\n".utf8)) }
             return
         }
         LogDestination.bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info, secrets: configuration.secrets)

@@ -55,4 +55,29 @@ import Testing
         #expect(!snapshot.empty, "emptiness is only rechecked on the next snapshot")
         #expect(![UInt8]([9]).withUnsafeBytes { snapshot.mayContain(plugins[0], topic: { "t" }, key: $0) })
     }
+
+    @Test func aStoreThatCannotBeReadLeavesEveryKeyOfItsPluginInDoubtAndIsReadAgain() throws {
+        struct Down: Error {}
+        let plugins = try Fixtures.load("counter", "tx-counter")
+        let cache = ParkedKeyCache()
+        var reads = 0
+        // The database is down on the first read (a daemon started before PostgreSQL, a rebalance during an outage).
+        let doubtful = cache.snapshot(plugins) { plugin in
+            reads += 1
+            if plugin.name == "counter" { throw Down() }
+            return []
+        }
+        #expect(!doubtful.empty, "keys that could not be read are not taken as none")
+        #expect(Array("any".utf8).withUnsafeBytes { doubtful.mayContain(plugins[0], topic: { "mission-events" }, key: $0) },
+                "every key of the unread plugin asks its store")
+        #expect(!Array("any".utf8).withUnsafeBytes { doubtful.mayContain(plugins[1], topic: { "mission-events" }, key: $0) })
+        let next = cache.snapshot(plugins) { _ in
+            reads += 1
+            return [("mission-events", Array("u1".utf8))]
+        }
+        #expect(reads == 3, "only the unread plugin is read again")
+        #expect(next.unknown.isEmpty)
+        #expect(!Array("any".utf8).withUnsafeBytes { next.mayContain(plugins[0], topic: { "mission-events" }, key: $0) })
+        #expect(Array("u1".utf8).withUnsafeBytes { next.mayContain(plugins[0], topic: { "mission-events" }, key: $0) })
+    }
 }

@@ -16,13 +16,14 @@ import Testing
 
     /// Two machines on one broker: own state directory, runtime directory and control socket each
     /// (`<dir>/a`, `<dir>/b`), started one after the other, returned once they split `topic`'s six partitions in `group`.
-    static func twoMachines(config: String, broker: String, plugins: String, dir: String, group: String, topic: String
-    ) throws -> (DaemonUnderTest, DaemonUnderTest) {
+    /// - Parameter groups: the consumer groups of the plugins (the first machine waits for all of them).
+    static func twoMachines(config: String, broker: String, plugins: String, dir: String, group: String, topic: String,
+                            groups: Int = 4) throws -> (DaemonUnderTest, DaemonUnderTest) {
         var machines: [DaemonUnderTest] = []
         for name in ["a", "b"] {
             try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true)
             machines.append(try DaemonUnderTest(config: config, brokers: broker, pluginDir: plugins, dir: "\(dir)/\(name)"))
-            if name == "a" { try machines[0].waitForAssignment(groups: 4) }
+            if name == "a" { try machines[0].waitForAssignment(groups: groups) }
         }
         try Harness.waitUntil("both machines to hold \(topic) partitions in \(group)", timeout: 60, poll: 0.5) {
             let held = try machines.map { Set(try GroupSnapshot($0, group: group, topic: topic).lag.keys) }

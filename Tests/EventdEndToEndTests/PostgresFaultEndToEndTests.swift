@@ -17,14 +17,9 @@ import Testing
         let daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir,
                                          environment: ["NOTIFY_SOCKET": notify.path])
         defer { daemon.child.stop(SIGKILL) }
-        let metrics = try #require(daemon.metricsPort, "the daemon logs its metrics URL")
-        func gauge() throws -> Double? { Scrape(try HTTP.get(port: metrics, path: "/metrics").1).value("devtrip_eventd_store_degraded", [:]) }
-        func degraded() throws -> [String: Any]? {
-            let result = try Eventctl.run(["status", "--json"], socket: daemon.socket).json()["result"] as? [String: Any]
-            return result?["degraded"] as? [String: Any]
-        }
+        let probe = try StoreHealthProbe(daemon, notify: notify)
         try daemon.waitForAssignment(groups: 1)
-        #expect(try degraded() == nil && gauge() == 0)
+        #expect(try probe.degraded() == nil && probe.gauge() == 0)
 
         let lines = (0..<count).map { i in
             ("user-\(i % 40)", #"{"eventId":"pg-\#(i)","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#)
@@ -32,40 +27,16 @@ import Testing
         let produced = Kcat.stream(lines, to: broker.bootstrap, pause: 0.3)
         try Harness.waitUntil("the stream to be under way", timeout: 30, poll: 0.1) { try GroupSnapshot(daemon).handled >= 300 }
         try database.stop()
-        var reported: [String: Any] = [:]
-        try Harness.waitUntil("status to report degraded", timeout: 20, poll: 0.2) {
-            reported = try degraded() ?? [:]
-            return !reported.isEmpty
-        }
+        let reported = try probe.waitDegraded()
         #expect((reported["reason"] as? String)?.contains("store unreachable") == true, "\(reported)")
-        try Harness.waitUntil("the gauge to say degraded", timeout: 5, poll: 0.1) { try gauge() == 1 }
-        try Harness.waitUntil("STATUS= to say degraded", timeout: 5, poll: 0.1) {
-            notify.states.last { $0.hasPrefix("STATUS=") }?.contains("DEGRADED") == true
-        }
         #expect(!produced.isSet, "the restart must land mid-stream")
         // Down for 8 s: longer than every in-memory retry of the shipped policy.
         Thread.sleep(forTimeInterval: 8)
-        #expect(try degraded() != nil, "still degraded while the database is down")
+        #expect(try probe.degraded() != nil, "still degraded while the database is down")
         try database.start()
-        try Harness.waitUntil("the degraded state to clear", timeout: 30, poll: 0.25) { try degraded() == nil }
-        try Harness.waitUntil("the gauge to clear", timeout: 5, poll: 0.1) { try gauge() == 0 }
-        try Harness.waitUntil("STATUS= to clear", timeout: 5, poll: 0.1) {
-            notify.states.last { $0.hasPrefix("STATUS=") }?.contains("DEGRADED") == false
-        }
+        try probe.waitCleared()
         try Harness.waitUntil("the producer", timeout: 90, poll: 0.2) { produced.isSet }
-        try Harness.waitUntil("every event handled and published", timeout: 90, poll: 0.5) {
-            try database.query("SELECT (SELECT count(*) FROM eventd_tx_counter.ledger), (SELECT count(*) FROM eventd_tx_counter.outbox)")
-                == [["\(count)", "0"]]
-        }
-        #expect(daemon.child.stop(SIGTERM) == 0)
-        let state = try database.pluginState("tx-counter")
-        let seen = state.filter { $0.key.hasPrefix("seen/pg-") }
-        #expect(seen.count == count, "every event handled")
-        #expect(seen.filter { $0.value != "1" }.isEmpty, "state effects applied more than once")
-        #expect(state["total"] == String(count), "the running total counts each event once")
-        #expect(Set(try Kcat.consumeAll(broker.bootstrap, topic: "counter-events").map(\.value)).count == count, "every follow-up")
-        #expect(try Kcat.consumeAll(broker.bootstrap, topic: "mission-events.dlq").isEmpty, "nothing dead-lettered")
-        #expect(daemon.child.log.contains("RECOVERED: state stores reachable again"))
+        try database.expectTxCounterHandledOnce(count: count, idPrefix: "pg-", daemon: daemon, broker: broker.bootstrap)
     }
 }
 
