@@ -11,7 +11,7 @@ extension PostgresStore {
                         headers: [(name: String, value: [UInt8]?)]) throws {
         let row = PendingWrites.OutboxRow(topic: topic, key: key.map(Array.init), value: value.map(Array.init),
                                           headers: SQLiteStore.encode(headers))
-        try sessionLock.withLock {
+        try withSession { session in
             if pending != nil { return pending!.enqueue(row) }
             try session.run("INSERT INTO outbox(topic, key, value, headers) VALUES($1, $2, $3, $4)", [
                 .text(row.topic), row.key.map { .bytes($0) } ?? .null, row.value.map { .bytes($0) } ?? .null, .bytes(row.headers),

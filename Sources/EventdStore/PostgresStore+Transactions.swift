@@ -7,7 +7,7 @@ extension PostgresStore {
     /// fleet waits for it) and whose commit waits for the WAL flush (durable before offsets move). The
     /// commit count read under the lock says whether the values cached from earlier transactions still hold.
     func beginTransaction() throws {
-        try sessionLock.withLock {
+        try withSession { session in
             do {
                 let count = try session.simpleValue("BEGIN; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(\(lockKey)); SELECT n FROM commits")
                 guard let count else { throw StoreError(description: "\(location): the commits table has no row") }
@@ -23,7 +23,7 @@ extension PostgresStore {
 
     /// Sends the transaction's writes in one statement, then commits; or rolls back (nothing was sent).
     func endTransaction(commit: Bool) throws {
-        try sessionLock.withLock {
+        try withSession { session in
             let writes = pending
             pending = nil
             cache.endBatch()
@@ -53,17 +53,14 @@ extension PostgresStore {
     }
 
     func execute(_ sql: String) throws {
-        try sessionLock.withLock {
-            if migrationPending { try completeMigration() }
-            try session.simple(sql)
-        }
+        try withSession { session in try session.simple(sql) }
     }
 
     public var prefetchesLedger: Bool { true }
 
     /// Inside a batch: which of its events' ids the ledger already holds, in one query.
     public func prefetchHandled(group: String, eventIDs: [String]) throws {
-        try sessionLock.withLock {
+        try withSession { session in
             guard pending != nil, !eventIDs.isEmpty else { return }
             var handled: Set<String> = []
             try session.run("SELECT event_id FROM ledger WHERE grp = $1 AND event_id = ANY($2::text[])",
@@ -73,7 +70,7 @@ extension PostgresStore {
     }
 
     public func isHandled(group: String, eventID: String) throws -> Bool {
-        try sessionLock.withLock {
+        try withSession { session in
             if let pending {
                 if pending.isHandled(group: group, eventID: eventID) { return true }
                 if let known = cache.prefetchedHandled(group: group, eventID: eventID) { return known }
@@ -83,7 +80,7 @@ extension PostgresStore {
     }
 
     public func markHandled(group: String, eventID: String, at time: Date) throws {
-        try sessionLock.withLock {
+        try withSession { session in
             let seconds = Int64(time.timeIntervalSince1970)
             if pending != nil { return pending!.markHandled(.init(group: group, eventID: eventID, time: seconds)) }
             try session.run("INSERT INTO ledger(grp, event_id, handled_at) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -104,7 +101,7 @@ extension PostgresStore {
     /// nil without running it when another session holds the lock.
     public func holdingPruneLock<R>(_ body: () throws -> R) throws -> R? {
         let key = "hashtext('eventd.prune'), hashtext('\(schema)')"
-        return try sessionLock.withLock {
+        return try withSession { session in
             var got = false
             try session.run("SELECT pg_try_advisory_lock(\(key))") { got = $0.int(0) != 0 }
             guard got else { return nil }

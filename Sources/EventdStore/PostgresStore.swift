@@ -53,13 +53,18 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
         ["SET search_path TO \"\(schema)\"", "SET synchronous_commit TO off", "SET application_name TO 'devtrip-eventd'"]
     }
 
+    /// Runs `body` on the session, alone, once the schema is migrated (a start with the server down defers it).
+    func withSession<R>(_ body: (PostgresConnection) throws -> R) throws -> R {
+        try sessionLock.withLock {
+            if migrationPending { try completeMigration() }
+            return try body(session)
+        }
+    }
+
     /// Runs one statement on the session.
     @discardableResult
     func run(_ sql: String, _ params: [PostgresValue] = [], row: (PostgresRow) throws -> Void = { _ in }) throws -> Int {
-        try sessionLock.withLock {
-            if migrationPending { try completeMigration() }
-            return try session.run(sql, params, row: row)
-        }
+        try withSession { session in try session.run(sql, params, row: row) }
     }
 
     /// The open transaction's writes, sent at its commit (nil: none open). Guarded by `sessionLock`.
@@ -72,7 +77,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     /// Inside a transaction: the transaction's own write, else the cached committed value, else the server's
     /// (remembered: nobody else commits to the schema while this transaction holds its lock).
     public func withValue<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) throws -> R {
-        try sessionLock.withLock {
+        try withSession { session in
             var result: R?
             guard pending != nil else {
                 try session.run("SELECT value FROM kv WHERE key = $1", [.bytes(Array(key))]) { result = body($0.raw(0)) }
@@ -95,7 +100,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
 
     /// Inside a transaction, kept until its commit; otherwise written (and counted as a commit) at once.
     public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
-        try sessionLock.withLock {
+        try withSession { session in
             if pending != nil { return pending!.write(Array(key), .value(Array(value))) }
             cache.clear()
             try session.run("""
@@ -106,7 +111,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     }
 
     public func delete(_ key: UnsafeRawBufferPointer) throws -> Bool {
-        try sessionLock.withLock {
+        try withSession { session in
             if pending != nil {
                 let existed = try withValue(key) { $0 != nil }
                 pending!.write(Array(key), .absent)
