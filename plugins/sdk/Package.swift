@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "CEventdPlugin"),
         .target(name: "EventdPluginSDK", dependencies: ["CEventdPlugin"]),
         .target(name: "EventdPluginTesting", dependencies: ["EventdPluginSDK", "CEventdPlugin"]),
-        .target(name: "EventdCatalog", dependencies: ["EventdPluginSDK"]),
+        .target(name: "EventdCatalog"),
         .target(name: "EventdServiceKit", dependencies: ["EventdPluginSDK", "EventdCatalog"]),
         .testTarget(name: "EventdPluginSDKTests", dependencies: ["EventdPluginSDK", "EventdPluginTesting"]),
         .testTarget(name: "EventdServiceKitTests", dependencies: ["EventdServiceKit", "EventdCatalog", "EventdPluginTesting"]),

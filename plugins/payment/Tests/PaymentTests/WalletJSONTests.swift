@@ -1,6 +1,6 @@
-// The wallet is written directly (Wallet+JSON.swift), every event: the bytes
-// must be those of the shared encoder, or a wallet written by an older build
-// and one written now would differ for the same content.
+// The wallet is written on every event by the SDK's SortedJSONEncoder: the bytes
+// must be those of the shared Foundation encoder, or a wallet written by an older
+// build and one written now would differ for the same content.
 @testable import Payment
 import EventdServiceKit
 import Foundation

@@ -1,5 +1,4 @@
 // The payment-events payloads of the catalog (plugins/README.md).
-import EventdPluginSDK
 
 /// `payment.subscription-renewal-failed`.
 public struct RenewalFailed: UserPayload, Codable, Equatable, Sendable {
@@ -41,16 +40,5 @@ public struct TicketBalanceLow: UserPayload, Codable, Equatable, Sendable {
         try Check.nonNegative(balance, "balance")
         try Check.nonNegative(threshold, "threshold")
         _ = try Plan.parse(plan, field: "plan")
-    }
-}
-
-extension TicketBalanceLow: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) {
-        out.object { out in
-            out.field("balance", balance)
-            out.field("plan", plan)
-            out.field("threshold", threshold)
-            out.field("userId", userId)
-        }
     }
 }

@@ -1,5 +1,4 @@
 // The user-events and notification-events payloads of the catalog (plugins/README.md).
-import EventdPluginSDK
 
 /// `user.registered`.
 public struct UserRegistered: UserPayload, Codable, Equatable, Sendable {
@@ -45,16 +44,5 @@ public struct NotificationRequested: Codable, Equatable, Sendable {
 
     public init(userId: String, channel: String = "email", template: String, data: [String: String]) {
         (self.userId, self.channel, self.template, self.data) = (userId, channel, template, data)
-    }
-}
-
-extension NotificationRequested: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) {
-        out.object { out in
-            out.field("channel", channel)
-            out.field("data", data)
-            out.field("template", template)
-            out.field("userId", userId)
-        }
     }
 }

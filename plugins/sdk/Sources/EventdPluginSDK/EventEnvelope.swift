@@ -120,14 +120,8 @@ public struct EventEnvelope<Payload: Decodable> {
     }
 }
 
-/// Coders are set up once: JSONEncoder and JSONDecoder are safe to share
-/// between threads once configured, and their setup showed in the profile.
+/// Set up once: a JSONDecoder is safe to share between threads, and its setup showed in the profile.
 let sharedDecoder = JSONDecoder()
-let sortedEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-}()
 
 /// A follow-up event to produce, encoded as a JSON envelope.
 public struct OutgoingEvent<Payload: Encodable>: Encodable {
@@ -162,11 +156,10 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
         self.payload = payload
     }
 
-    /// The envelope as JSON bytes (keys sorted, so equal events are equal bytes); written directly
-    /// when the payload is a `JSONValue`, the same bytes either way.
+    /// The envelope as JSON bytes (keys sorted, so equal events are equal bytes): what Foundation's
+    /// JSONEncoder writes with sorted keys and unescaped slashes (`SortedJSONEncoder`).
     public func encoded() throws -> [UInt8] {
-        if let direct = self as? any JSONValue { return JSONWriter.encode(direct) }
-        return Array(try sortedEncoder.encode(self))
+        try SortedJSONEncoder().encode(self)
     }
 }
 

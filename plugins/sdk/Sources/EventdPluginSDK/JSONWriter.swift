@@ -1,62 +1,16 @@
-// JSON written directly into bytes, exactly as the SDK's encoders write it
-// (Foundation's JSONEncoder with sorted keys and unescaped slashes), for the
-// documents and follow-ups a plugin writes on every event. The payment
-// plugin's profile: Foundation's encoder (Codable containers, a key sort per
-// object) was 45 % of the daemon's CPU per event, on one 5 KB wallet and one
-// or two follow-ups.
+// The bytes of JSON scalars exactly as Foundation's JSONEncoder writes them
+// (its escapes, numbers without a trailing ".0", slashes unescaped), and the
+// byte order its `sortedKeys` sorts members by. SortedJSONEncoder builds on it.
 import Foundation
 
-/// A value that writes its own JSON. A type conforms by writing its members
-/// with `field` in ascending byte order of their names, as `sortedKeys` would,
-/// and omitting nil ones, as synthesized `Encodable` does; the SDK's tests and a
-/// conforming type's own tests compare the bytes with `JSONEncoder`'s.
-public protocol JSONValue {
-    func writeJSON(_ out: inout JSONWriter)
-}
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
 
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
-    /// No member or element written yet in the innermost object or array.
-    private var first = true
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    mutating func append(_ byte: UInt8) { bytes.append(byte) }
 
-    /// The JSON of `value`.
-    public static func encode<V: JSONValue>(_ value: V, capacity: Int = 512) -> [UInt8] {
-        var out = JSONWriter(capacity: capacity)
-        value.writeJSON(&out)
-        return out.bytes
-    }
-
-    /// `{`, the members `body` writes, `}`.
-    public mutating func object(_ body: (inout JSONWriter) -> Void) {
-        scope(open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), body)
-    }
-
-    /// `[`, the elements, `]`.
-    public mutating func array<S: Sequence>(_ elements: S) where S.Element: JSONValue {
-        scope(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { out in
-            for element in elements {
-                out.separate()
-                element.writeJSON(&out)
-            }
-        }
-    }
-
-    /// One member; names must come in ascending byte order.
-    public mutating func field<V: JSONValue>(_ name: String, _ value: V) {
-        separate()
-        string(name)
-        bytes.append(UInt8(ascii: ":"))
-        value.writeJSON(&self)
-    }
-
-    /// One member, left out when nil.
-    public mutating func field<V: JSONValue>(_ name: String, _ value: V?) {
-        if let value { field(name, value) }
-    }
-
-    public mutating func string(_ text: String) {
+    mutating func string(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
@@ -71,11 +25,11 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func int(_ value: Int) {
+    mutating func integer<I: BinaryInteger>(_ value: I) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: a magnitude has at most 20 digits
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: a 64-bit magnitude has at most 20 digits
         withUnsafeMutableBytes(of: &scratch) { digits in
-            var rest = value.magnitude, at = digits.count
+            var rest = UInt64(value.magnitude), at = digits.count
             repeat {
                 at -= 1
                 digits[at] = UInt8(ascii: "0") + UInt8(rest % 10)
@@ -85,12 +39,20 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func bool(_ value: Bool) {
-        bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+    /// The shortest form that reads back as `value`, without a trailing `.0`, as Foundation writes it.
+    /// - Precondition: `value` is finite (the encoder refuses the others first, as Foundation's does).
+    mutating func floatingPoint<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
     }
 
+    mutating func bool(_ value: Bool) { bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes) }
+
+    mutating func null() { bytes.append(contentsOf: Self.nullBytes) }
+
     /// Byte order of the UTF-8 forms (what `sortedKeys` sorts by), with one `memcmp` for native strings.
-    public static func precedes(_ a: String, _ b: String) -> Bool {
+    static func precedes(_ a: String, _ b: String) -> Bool {
         let fast = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y -> Bool in
                 let common = min(x.count, y.count)
@@ -102,20 +64,7 @@ public struct JSONWriter {
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
-    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
-
-    private mutating func scope(open: UInt8, close: UInt8, _ body: (inout JSONWriter) -> Void) {
-        bytes.append(open)
-        let outer = first
-        first = true
-        body(&self)
-        first = outer
-        bytes.append(close)
-    }
-
-    private mutating func separate() {
-        if first { first = false } else { bytes.append(UInt8(ascii: ",")) }
-    }
+    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8), nullBytes = Array("null".utf8)
 
     /// As Foundation escapes: the short forms where JSON has them, else `\u00xx` in lower case.
     private mutating func escape(_ byte: UInt8) {
@@ -132,46 +81,5 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\\"))
         if let short { return bytes.append(short) }
         bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
-    }
-}
-
-extension String: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) { out.string(self) }
-}
-
-extension Int: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) { out.int(self) }
-}
-
-extension Bool: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) { out.bool(self) }
-}
-
-extension Array: JSONValue where Element: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) { out.array(self) }
-}
-
-extension Dictionary: JSONValue where Key == String, Value: JSONValue {
-    /// Members in ascending byte order of their keys.
-    public func writeJSON(_ out: inout JSONWriter) {
-        let keys = self.keys.sorted(by: JSONWriter.precedes)
-        out.object { out in
-            for key in keys { out.field(key, self[key]!) }
-        }
-    }
-}
-
-extension OutgoingEvent: JSONValue where Payload: JSONValue {
-    public func writeJSON(_ out: inout JSONWriter) {
-        out.object { out in
-            out.field("causationId", causationId)
-            out.field("correlationId", correlationId)
-            out.field("eventId", eventId)
-            out.field("eventType", eventType)
-            out.field("occurredAt", occurredAt)
-            out.field("payload", payload)
-            out.field("source", source)
-            out.field("subject", subject)
-        }
     }
 }

@@ -57,11 +57,12 @@ public struct Store {
         }
     }
 
-    /// `value` as the shared encoder writes it; directly, without it, when `value` is a `JSONValue`.
+    /// `value` as the shared encoder writes it (the same bytes), by the SDK's faster `SortedJSONEncoder`.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        if let direct = value as? any JSONValue { return JSONWriter.encode(direct) }
-        return Array(try encoder().encode(value))
+        try fastEncoder.encode(value)
     }
+
+    private static let fastEncoder = SortedJSONEncoder(date: { Timestamp.string($0) })
 
     public func save<T: Encodable>(_ key: String, _ value: T) throws {
         let bytes = try Self.encode(value)

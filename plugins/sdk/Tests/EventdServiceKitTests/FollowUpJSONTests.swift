@@ -1,5 +1,5 @@
-// Follow-ups the service plugins publish on every event are written directly
-// (their payloads are JSONValues): the same bytes Foundation's encoder writes.
+// Follow-ups the service plugins publish on every event are written by the SDK's
+// SortedJSONEncoder: the same bytes Foundation's encoder writes.
 import EventdServiceKit
 import Foundation
 import Testing
