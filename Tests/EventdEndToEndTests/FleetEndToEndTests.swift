@@ -43,6 +43,15 @@ import Testing
         return restricted
     }
 
+    /// Each user's `consecutiveFailures` in the user plugin's shared state (0 when absent).
+    static func failureCounts(_ users: [String], in database: PostgresServer) throws -> [Int] {
+        let state = try database.pluginState("user")
+        return try users.map { user in
+            let billing = try JSONSerialization.jsonObject(with: Data((state["billing/\(user)"] ?? "{}").utf8)) as? [String: Any]
+            return billing?["consecutiveFailures"] as? Int ?? 0
+        }
+    }
+
     /// Two machines on one broker: own state directory, runtime directory and control socket each
     /// (`<dir>/a`, `<dir>/b`), and own network namespace when `network` is isolated; started one after
     /// the other, returned once they split `topic`'s six partitions in `group`.
@@ -77,6 +86,7 @@ import Testing
         let group = "user-service-payment-group"
         let dir = try Harness.temporaryDirectory("fleet-\(backend)")
         let network = try FleetNetwork(machines: ["a", "b"])
+        defer { withExtendedLifetime(network) {} }  // to the end: its deinit removes the namespaces (after the daemons stop)
         let broker = try StandaloneMock(dir: dir, topics: Self.topics, host: network.brokerHost)
         let database = backend == "postgresql" ? try PostgresServer(dir: "\(dir)/pg") : nil
         let config = try Harness.configuration(in: dir, replacing: (database?.storeReplacement ?? [])
@@ -105,11 +115,7 @@ import Testing
         #expect(twice.isEmpty, "restricted more than once: \(twice)")
         if let database {
             #expect(once.count == users.count, "every user restricted exactly once; not: \(users.filter { !once.contains($0) })")
-            let state = try database.pluginState("user")
-            let counts = try users.map { user -> Int in
-                let billing = try JSONSerialization.jsonObject(with: Data((state["billing/\(user)"] ?? "{}").utf8)) as? [String: Any]
-                return billing?["consecutiveFailures"] as? Int ?? 0
-            }
+            let counts = try Self.failureCounts(users, in: database)
             #expect(counts.allSatisfy { $0 == 3 }, "the shared state counted three failures for every user: \(counts)")
             #expect(try database.query("SELECT count(*) FROM eventd_user.ledger WHERE grp = '\(group)'") == [["\(3 * users.count)"]])
         } else {

@@ -30,6 +30,7 @@ import Testing
         let group = "user-service-payment-group"
         let dir = try Harness.temporaryDirectory("fleet-partition")
         let network = try FleetNetwork(machines: ["a", "b"])
+        defer { withExtendedLifetime(network) {} }  // to the end: its deinit removes the namespaces (after the daemons stop)
         guard network.isIsolated else { throw HarnessError("network namespaces could not be made (see the note above)") }
         let broker = try StandaloneMock(dir: dir, topics: FleetEndToEndTests.topics, host: network.brokerHost)
         let database = try PostgresServer(dir: "\(dir)/pg")
@@ -83,10 +84,7 @@ import Testing
         let restricted = try FleetEndToEndTests.thirdFailures(users, broker: broker.bootstrap, survivor: b, group: group, expectAll: true)
         let notifiedAfter = Date().timeIntervalSince(thirdAt)
         #expect(users.allSatisfy { restricted[$0]?.count == 1 }, "every user restricted exactly once: \(restricted.filter { $0.value.count != 1 })")
-        let counts = try users.map { user -> Int in
-            let billing = try JSONSerialization.jsonObject(with: Data((try database.pluginState("user")["billing/\(user)"] ?? "{}").utf8)) as? [String: Any]
-            return billing?["consecutiveFailures"] as? Int ?? 0
-        }
+        let counts = try FleetEndToEndTests.failureCounts(users, in: database)
         #expect(counts.allSatisfy { $0 == 3 }, "three failures counted for every user: \(counts)")
         #expect(try database.query("SELECT count(*) FROM eventd_user.ledger WHERE grp = '\(group)'") == [["\(3 * users.count)"]])
 

@@ -61,6 +61,7 @@ import Testing
         // Two machines sharing PostgreSQL (a network namespace each when run as root); one killed
         // with SIGKILL while the stream is handled.
         let network = try FleetNetwork(machines: ["a", "b"])
+        defer { withExtendedLifetime(network) {} }  // to the end: its deinit removes the namespaces (after the daemons stop)
         let broker = try StandaloneMock(dir: dir, topics: FleetEndToEndTests.topics, host: network.brokerHost)
         let database = try PostgresServer(dir: "\(dir)/pg")
         let config = try Harness.configuration(in: dir, replacing: database.storeReplacement
