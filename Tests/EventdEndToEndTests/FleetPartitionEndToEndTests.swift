@@ -24,7 +24,7 @@ import Testing
         getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") && Harness.environment["EVENTD_FLEET_NETNS"] != "0"
     }
 
-    @Test(.enabled(if: canIsolate, "needs root and `ip netns` (network namespaces)"))
+    @Test(.enabled(if: canIsolate, "needs root, `ip netns` (network namespaces) and EVENTD_FLEET_NETNS not 0"))
     func aMachineCutOffFromTheBrokerLosesItsPartitionsAndEveryUserIsRestrictedOnce() throws {
         let users = (0..<40).map { "user-\($0)" }
         let group = "user-service-payment-group"
