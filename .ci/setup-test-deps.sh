@@ -2,7 +2,8 @@
 # Install build/test dependencies for devtrip-eventd (Debian 12, run as root).
 #  1. Debian packages: librdkafka-dev libsystemd-dev libsqlite3-dev libpq-dev kcat pkg-config, postgresql
 #     (the PostgreSQL store tests: a throwaway server started by .ci/postgres.sh, never the system one), stunnel4 and
-#     openssl (the TLS broker test: a TLS listener in front of the mock broker, a CA made by the test)
+#     openssl (the TLS broker test: a TLS listener in front of the mock broker, a CA made by the test), iproute2
+#     (the fleet tests' machines as network namespaces, .ci/netns.sh, when run as root)
 #     (+ python3-venv only if the python3 on PATH cannot already make a venv).
 #  2. A venv at <repo>/.venv-noida with noida-db==0.2.3 from PyPI (local Kafka broker for tests).
 #  3. Prints the noida-db binary's absolute path as the last line, and writes it
@@ -17,7 +18,7 @@ VENV="$REPO_ROOT/.venv-noida"
 log() { echo "setup-test-deps: $*" >&2; }
 
 # --- 1. Debian packages -------------------------------------------------------
-PKGS=(librdkafka-dev libsystemd-dev libsqlite3-dev libpq-dev postgresql kcat pkg-config stunnel4 openssl)
+PKGS=(librdkafka-dev libsystemd-dev libsqlite3-dev libpq-dev postgresql kcat pkg-config stunnel4 openssl iproute2)
 
 PYTHON="$(command -v python3 || true)"
 # Does the python3 on PATH (possibly pyenv's) have a working venv+ensurepip?

@@ -66,7 +66,12 @@ int accept4(int s, struct sockaddr *addr, socklen_t *len, int flags) {
  * the address it listens on, so clients told of 127.0.0.1:P would bypass a
  * proxy on another port. With MOCKBROKER_LISTEN_HOST=127.0.0.2 each mock broker
  * listens on 127.0.0.2:P instead but still believes (getsockname) and
- * advertises it is 127.0.0.1:P, where the proxy listens and forwards to it. */
+ * advertises it is 127.0.0.1:P, where the proxy listens and forwards to it.
+ *
+ * Machines in network namespaces (the fleet tests) do not share its loopback:
+ * with MOCKBROKER_HOST=10.201.7.1 each mock broker listens on that address and,
+ * as getsockname then tells it, advertises it too (librdkafka 2.0.2's mock has
+ * no listener setting: it binds 127.0.0.1 and names its brokers from the socket). */
 static int moved_fds[64];
 static int moved_count;
 
@@ -74,11 +79,14 @@ int bind(int s, const struct sockaddr *addr, socklen_t len) {
     static int (*real)(int, const struct sockaddr *, socklen_t);
     if (!real) real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
     const char *host = getenv("MOCKBROKER_LISTEN_HOST");
+    const char *advertised = getenv("MOCKBROKER_HOST");
+    if (!host) host = advertised;
+    else advertised = NULL;
     if (host && addr && addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in) && moved_count < 64) {
         struct sockaddr_in moved = *(const struct sockaddr_in *)addr;
         if (moved.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && inet_pton(AF_INET, host, &moved.sin_addr) == 1) {
             int rc = real(s, (const struct sockaddr *)&moved, sizeof moved);
-            if (rc == 0) moved_fds[moved_count++] = s;
+            if (rc == 0 && !advertised) moved_fds[moved_count++] = s;
             return rc;
         }
     }

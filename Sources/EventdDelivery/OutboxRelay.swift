@@ -69,7 +69,10 @@ public final class OutboxRelay: @unchecked Sendable {
         while true {
             let stopping = !isRunning
             let holding = holdsLease()
-            let sent = holding ? publishBatch() : 0
+            // A daemon cut off from the brokers claims no rows: on PostgreSQL its claim would hold
+            // back every daemon's follow-ups of this plugin (they go in commit order) for as long as
+            // the partition lasts, while the others could send them.
+            let sent = holding && health?.degradation == nil ? publishBatch() : 0
             if stopping && sent == 0 {
                 if holding {
                     do { try store.releaseRelayLease(owner) } catch { logger.warning("outbox relay lease not released: \(error)") }
@@ -158,6 +161,8 @@ public final class OutboxRelay: @unchecked Sendable {
             // Nothing is deleted; the rows go again (same ids) after a pause.
             logger.error("outbox publish failed; retrying", metadata: ["rows": "\(rows.count)", "error": "\(failure)"])
             health?.deliveryFailed(failure, what: "outbox of \(plugin)")
+            // Given back before the pause, so that a daemon that reaches the brokers sends them meanwhile.
+            do { try store.outsideTransactions { try store.releaseOutboxClaim() } } catch { logger.warning("outbox claim not released: \(error)") }
             Thread.sleep(forTimeInterval: 1)
             return 0
         }

@@ -65,6 +65,9 @@ public protocol PluginStore: AnyObject, Sendable {
     func outbox(limit: Int) throws -> [OutboxRecord]
     /// Removes the rows up to `seq`, once the broker acknowledged them.
     func deleteOutbox(through seq: Int64) throws
+    /// Gives back the rows `outbox(limit:)` claimed, unsent, so that other daemons send them
+    /// (PostgreSQL; SQLite claims nothing: one lease holder publishes).
+    func releaseOutboxClaim() throws
 
     // MARK: In-flight markers (crash quarantine)
 
@@ -113,6 +116,8 @@ extension PluginStore {
     public func pruneLedger(olderThan retention: TimeInterval) throws -> Int {
         try pruneLedger(olderThan: retention, now: Date())
     }
+
+    public func releaseOutboxClaim() throws {}
 
     public func acquireRelayLease(_ owner: RelayOwner, for duration: TimeInterval, now: Date = Date()) throws -> RelayLease {
         try acquireRelayLease(owner, for: duration, now: now, isAlive: RelayOwner.processIsAlive)

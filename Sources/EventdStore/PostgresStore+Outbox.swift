@@ -72,6 +72,10 @@ extension PostgresStore {
     }
 
     /// Every daemon relays (rows are claimed, not leased): the lease is always held.
+    public func releaseOutboxClaim() throws {
+        try relayLock.withLock { try relaySession?.endClaim() }
+    }
+
     public func acquireRelayLease(_ owner: RelayOwner, for duration: TimeInterval, now: Date,
                                   isAlive: (Int32) -> Bool) throws -> RelayLease {
         RelayLease(held: true, holder: owner.id, expires: now.addingTimeInterval(duration))

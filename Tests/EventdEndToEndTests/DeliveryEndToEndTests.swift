@@ -8,14 +8,17 @@ final class StandaloneMock: @unchecked Sendable {
     let child: ChildProcess
     let bootstrap: String
 
-    init(dir: String, partitions: Int = 6, topics: [String]) throws {
+    /// - Parameter host: the address to listen on and advertise (a fleet network's bridge); default 127.0.0.1.
+    init(dir: String, partitions: Int = 6, topics: [String], host: String? = nil) throws {
         let binary = "\(Harness.fixtureStage)/mockbroker"
         guard FileManager.default.fileExists(atPath: binary) else { throw HarnessError("\(binary) missing: run `make fixtures`") }
-        let process = try ChildProcess(binary, ["\(partitions)"] + topics, logPath: "\(dir)/mockbroker.log")
+        let environment = host.map { ProcessInfo.processInfo.environment.merging(["MOCKBROKER_HOST": $0]) { $1 } }
+        let process = try ChildProcess(binary, ["\(partitions)"] + topics, logPath: "\(dir)/mockbroker.log", environment: environment)
         var address = ""
         try Harness.waitUntil("the mock broker's address", timeout: 10, poll: 0.05) {
             // librdkafka may warn on stderr first; the address is the line that is only host:port.
-            address = process.log.split(separator: "\n").map(String.init).first { $0.hasPrefix("127.0.0.1:") || $0.hasPrefix("localhost:") } ?? ""
+            address = process.log.split(separator: "\n").map(String.init)
+                .first { $0.hasPrefix("\(host ?? "127.0.0.1"):") || $0.hasPrefix("localhost:") } ?? ""
             return !address.isEmpty
         }
         child = process

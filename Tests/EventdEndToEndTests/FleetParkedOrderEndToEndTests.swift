@@ -15,7 +15,9 @@ import Testing
     @Test func parkedKeysHoldTheirOrderWhenAnotherMachineTakesTheirPartitions() throws {
         let group = "tx-counter-group"
         let dir = try Harness.temporaryDirectory("fleet-parked")
-        let broker = try StandaloneMock(dir: dir, topics: Self.topics)
+        let network = try FleetNetwork(machines: ["a", "b"])
+        defer { withExtendedLifetime(network) {} }  // to the end: its deinit removes the namespaces (after the daemons stop)
+        let broker = try StandaloneMock(dir: dir, topics: Self.topics, host: network.brokerHost)
         let database = try PostgresServer(dir: "\(dir)/pg")
         // One attempt, then tiers of 3 s, 20 s and 4 s. K-1 fails once per process (on A, then again on B, which
         // parks it on the 20 s tier: its key stays parked well past the takeover); C-1 fails for good.
@@ -29,7 +31,7 @@ import Testing
         ], pluginFiles: ["tx-counter": txCounter])
         let plugins = try Harness.pluginDirectory(in: dir, plugins: [], fixtures: ["tx-counter"])
         let (a, b) = try FleetEndToEndTests.twoMachines(config: config, broker: broker.bootstrap, plugins: plugins, dir: dir,
-                                                        group: group, topic: "mission-events", groups: 1)
+                                                        group: group, topic: "mission-events", network: network, groups: 1)
         defer { a.child.stop(SIGKILL); b.child.stop(SIGKILL) }
 
         // K and C on partitions machine A holds, F on one of B's: A parks, B flows.
@@ -62,7 +64,8 @@ import Testing
         try Harness.waitUntil("B to park K-1 and C-1 on the 20 s tier", timeout: 30, poll: 0.2) {
             b.child.log.components(separatedBy: "tier=20s topic=mission-events").count - 1 >= 2
         }
-        let back = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/a", run: 1)
+        let back = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: "\(dir)/a", run: 1,
+                                       namespace: network.namespaces["a"])
         defer { back.child.stop(SIGKILL) }
         try Harness.waitUntil("the machines to share the partitions again", timeout: 60, poll: 0.3) {
             let held = [Set(try GroupSnapshot(back, group: group).lag.keys), Set(try GroupSnapshot(b, group: group).lag.keys)]

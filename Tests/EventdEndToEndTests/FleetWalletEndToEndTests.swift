@@ -58,13 +58,16 @@ import Testing
         #expect(alone.child.stop(SIGTERM) == 0)
         let expected = try pluginState(alone.stateDir, plugin: "payment")
 
-        // Two machines sharing PostgreSQL; one killed with SIGKILL while the stream is handled.
-        let broker = try StandaloneMock(dir: dir, topics: FleetEndToEndTests.topics)
+        // Two machines sharing PostgreSQL (a network namespace each when run as root); one killed
+        // with SIGKILL while the stream is handled.
+        let network = try FleetNetwork(machines: ["a", "b"])
+        defer { withExtendedLifetime(network) {} }  // to the end: its deinit removes the namespaces (after the daemons stop)
+        let broker = try StandaloneMock(dir: dir, topics: FleetEndToEndTests.topics, host: network.brokerHost)
         let database = try PostgresServer(dir: "\(dir)/pg")
         let config = try Harness.configuration(in: dir, replacing: database.storeReplacement
                                                 + [(#""session.timeout.ms" = "10000""#, #""session.timeout.ms" = "6000""#)])
         let (a, b) = try FleetEndToEndTests.twoMachines(config: config, broker: broker.bootstrap, plugins: plugins, dir: dir,
-                                                        group: "payment-service-mission-group", topic: "mission-events")
+                                                        group: "payment-service-mission-group", topic: "mission-events", network: network)
         defer { a.child.stop(SIGKILL); b.child.stop(SIGKILL) }
         let half = events.count / 2
         try Self.publish(Array(events[..<half]), to: broker.bootstrap)

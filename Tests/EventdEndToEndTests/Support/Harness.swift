@@ -131,9 +131,11 @@ final class DaemonUnderTest {
     private(set) var bootstrap: String
 
     /// Starts `devtrip-eventd` and waits until it says it is ready.
-    /// - Parameter stateDir: default `<dir>/state`; daemons of one host that scale out share one.
+    /// - Parameters:
+    ///   - stateDir: default `<dir>/state`; daemons of one host that scale out share one.
+    ///   - namespace: a network namespace to run in (`ip netns exec`, which execs: `child` is the daemon).
     init(config: String, brokers: String, pluginDir: String, dir: String, run: Int = 0, environment: [String: String] = [:],
-         stateDir: String? = nil) throws {
+         stateDir: String? = nil, namespace: String? = nil) throws {
         self.stateDir = stateDir ?? "\(dir)/state"
         socket = "\(dir)/run/control.sock"
         var env = ProcessInfo.processInfo.environment
@@ -141,7 +143,8 @@ final class DaemonUnderTest {
         env["WATCHDOG_USEC"] = nil
         env["JOURNAL_STREAM"] = nil
         env.merge(environment) { _, new in new }
-        child = try ChildProcess(Harness.daemonBinary, [
+        let launcher = namespace.map { ["netns", "exec", $0, Harness.daemonBinary] } ?? []
+        child = try ChildProcess(namespace == nil ? Harness.daemonBinary : "/usr/sbin/ip", launcher + [
             "--config", config, "--brokers", brokers, "--plugin-dir", pluginDir,
             "--state-dir", self.stateDir, "--runtime-dir", "\(dir)/run", "--control-socket", socket,
         ], logPath: "\(dir)/daemon-\(run).log", environment: env)
