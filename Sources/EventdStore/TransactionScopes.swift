@@ -29,26 +29,18 @@ extension TransactionScopes {
 }
 
 extension TransactionScopes {
-    /// Runs `body` in one transaction, committing when it returns `commit` and rolling back otherwise.
+    /// Runs `body` in one transaction, committing when it returns `commit` and rolling back otherwise:
+    /// a batch of one.
     public func transaction<R>(_ body: () throws -> (commit: Bool, result: R)) throws -> R {
-        transactionLock.lock()
-        defer { transactionLock.unlock() }
-        try beginTransaction()
+        try beginBatch()
         let outcome: (commit: Bool, result: R)
         do {
             outcome = try body()
         } catch {
-            try? endTransaction(commit: false)
+            rollbackBatch()
             throw error
         }
-        if outcome.commit {
-            do { try endTransaction(commit: true) } catch {
-                try? endTransaction(commit: false)
-                throw error
-            }
-        } else {
-            try endTransaction(commit: false)
-        }
+        if outcome.commit { try commitBatch() } else { rollbackBatch() }
         return outcome.result
     }
 
