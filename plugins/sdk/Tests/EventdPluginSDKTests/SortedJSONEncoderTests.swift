@@ -95,6 +95,11 @@ import Testing
         #expect(try SortedJSONEncoder().encode(["d": Data([0, 1, 255])]) == Array(Self.foundation.encode(["d": Data([0, 1, 255])])))
     }
 
+    @Test func aDecimalIsWrittenByFoundationsEncoder() throws {
+        let value = ["price": Decimal(string: "12.3400")!, "tiny": Decimal(string: "-0.000001")!]
+        #expect(try SortedJSONEncoder().encode(["b": value, "a": [:]]) == Array(Self.foundation.encode(["b": value, "a": [:]])))
+    }
+
     @Test func refusesWhatJSONCannotHoldAsFoundationDoes() {
         for bad in [Double.infinity, -.infinity, .nan] {
             #expect(throws: EncodingError.self) { try SortedJSONEncoder().encode(["x": bad]) }
