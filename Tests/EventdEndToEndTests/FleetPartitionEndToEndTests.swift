@@ -74,7 +74,7 @@ import Testing
                 INSERT INTO eventd_user.outbox(topic, key, value, headers) \
                 VALUES('notification-events', convert_to('probe-\(i)', 'UTF8'), convert_to('{}', 'UTF8'), '\\x')
                 """)
-            try Harness.waitUntil("outbox row probe-\(i) to reach the broker", timeout: 20, poll: 0.2) {
+            try Harness.waitUntil("outbox row probe-\(i) to reach the broker", timeout: 45, poll: 0.2) {
                 try Kcat.consumeAll(broker.bootstrap, topic: "notification-events").contains { $0.key == "probe-\(i)" }
             }
             probeSeconds = max(probeSeconds, Date().timeIntervalSince(start))

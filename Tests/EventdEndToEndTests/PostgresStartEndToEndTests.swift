@@ -35,7 +35,7 @@ import Testing
         #expect(daemon.child.log.contains("plugin loaded") && !daemon.child.log.contains("plugin refused"), "the plugin loads")
         try daemon.waitForAssignment(groups: 1)
         // Degraded from the start (the periodic STATUS= carries it: the store was found down before READY=1).
-        let reported = try probe.waitDegraded(timeout: 5, notifyTimeout: 15)
+        let reported = try probe.waitDegraded(timeout: 20, notifyTimeout: 30)
         #expect((reported["reason"] as? String)?.contains("store unreachable (eventd_tx_counter)") == true, "\(reported)")
 
         let count = 400
@@ -52,11 +52,15 @@ import Testing
         try database.start()
         try probe.waitCleared(notifyTimeout: 15)
         try database.expectTxCounterHandledOnce(count: count, idPrefix: "pgs-", daemon: daemon, broker: broker.bootstrap)
-        #expect(try database.query("SELECT max(version) FROM eventd_tx_counter.schema_version") == [["1"]], "migrated once the server answered")
+        #expect(try database.query("SELECT max(version) FROM eventd_tx_counter.schema_version") == [[Self.schemaVersion]],
+                "migrated once the server answered")
         // With the database up, the admin read works.
         let total = try Captured(Eventctl.binary, ["state", "get", "tx-counter", "total", "--config", config])
         #expect(total.status == 0 && String(decoding: total.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == String(count))
     }
+
+    /// This daemon's schema version (`PostgresSchema.migrations.count`: 2 since the `commits` table).
+    static let schemaVersion = "2"
 
     @Test func aSchemaNewerThanTheDaemonStillRefusesThePluginWhenTheServerAnswers() throws {
         let dir = try Harness.temporaryDirectory("pgnewer")
@@ -70,7 +74,7 @@ import Testing
         let daemon = try DaemonUnderTest(config: config, brokers: broker.bootstrap, pluginDir: plugins, dir: dir)
         defer { daemon.child.stop(SIGKILL) }
         #expect(daemon.child.log.contains("plugin refused"), "the plugin is refused")
-        #expect(daemon.child.log.contains("newer than this daemon's 1: upgrade the daemon"))
+        #expect(daemon.child.log.contains("newer than this daemon's \(Self.schemaVersion): upgrade the daemon"))
         #expect(!daemon.child.log.contains("plugin loaded"))
     }
 }
