@@ -71,11 +71,12 @@ extension PostgresStore {
         return relay
     }
 
-    /// Every daemon relays (rows are claimed, not leased): the lease is always held.
+    /// Gives this daemon's claim back (its publish failed), so that another daemon sends the rows meanwhile.
     public func releaseOutboxClaim() throws {
         try relayLock.withLock { try relaySession?.endClaim() }
     }
 
+    /// Every daemon relays (rows are claimed, not leased): the lease is always held.
     public func acquireRelayLease(_ owner: RelayOwner, for duration: TimeInterval, now: Date,
                                   isAlive: (Int32) -> Bool) throws -> RelayLease {
         RelayLease(held: true, holder: owner.id, expires: now.addingTimeInterval(duration))
