@@ -1,4 +1,4 @@
-# Sourced by Benchmarks/run.sh: the scenario eventd-payment-pg.
+# Sourced by Benchmarks/run.sh: the scenarios eventd-payment-pg and eventd-store-pg.
 #
 #   eventd-payment-pg  the daemon with only plugins/payment (transactional: wallet state, ledger
 #                      and outbox per event, group commit per partition batch) on the PostgreSQL
@@ -7,23 +7,38 @@
 #                      PG_N valid mission.started events (default 20000, produced with kcat); a transactional plugin is much slower than echo;
 #                      the figure is PG_N / (first .. last ledger entry seen, polled every 50 ms).
 #                      Target: >= 10,000 events/s (issue #12).
+#
+#   eventd-store-pg    the same harness with the C fixture plugin tx-counter instead (PG_PLUGIN=tx-counter;
+#                      needs `make fixtures`; per event a state read and write of "seen/<id>" and
+#                      "total" and a follow-up, almost no CPU of its own): the PostgreSQL store's
+#                      own ceiling.
 PG_N=${PG_N:-20000}
 
 run_payment_pg() {  # run_payment_pg REP
-    local rep=$1 name=eventd-payment-pg d n_saved=$N
+    local rep=$1 name=eventd-payment-pg d n_saved=$N schema=eventd_payment
+    [[ ${PG_PLUGIN:-payment} == tx-counter ]] && { name=eventd-store-pg; schema=eventd_tx_counter; }
     d=$WORK/$name-$rep; mkdir -p "$d/etc/plugins.d" "$d/plugins"
     # The same release build as eventd-payment (built, or brought up to date, by run.sh's build step).
     local payment_so=$OUT/plugin-payment/release/libpayment.so
-    if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    if [[ $name == eventd-store-pg ]]; then
+        local fixture=$ROOT/.build-plugins/fixtures/libfixture-tx-counter.so
+        [[ -f $fixture ]] || die "$name: $fixture is missing: run \`make fixtures\` first"
+        cp "$fixture" "$d/plugins/"
+        printf '[plugin]\nenabled = true\n' >"$d/etc/plugins.d/tx-counter.toml"
+    elif [[ ${SKIP_BUILD:-0} != 1 ]]; then
         log "building plugin payment (release)"
         rm -rf "$OUT/plugin-payment"
         swift build -c release --package-path "$ROOT/plugins/payment" --scratch-path "$OUT/plugin-payment" >"$OUT/build-payment.log" 2>&1 \
             || { tail -30 "$OUT/build-payment.log" >&2; die "payment plugin build failed"; }
     fi
-    cp "$payment_so" "$d/plugins/"
+    if [[ $name == eventd-payment-pg ]]; then
+        [[ -f $payment_so ]] || die "$name: $payment_so is missing: run without SKIP_BUILD=1 once"
+        cp "$payment_so" "$d/plugins/"
+        cp "$DAEMON_SRC/etc/devtrip-eventd/plugins.d/payment.toml" "$d/etc/plugins.d/"
+    fi
     N=$PG_N
     local url; url=$(POSTGRES_FSYNC=${POSTGRES_FSYNC:-on} bash "$ROOT/.ci/postgres.sh" start "$d/pg" | tail -n1) || die "$name: PostgreSQL did not start"
-    "$BIN/mockbroker" "$PARTITIONS" mission-events mission-events.dlq payment-events notification-events auth-events \
+    "$BIN/mockbroker" "$PARTITIONS" mission-events mission-events.dlq payment-events notification-events auth-events counter-events \
         user-events subscription-events evaluation-events evaluation.completed >"$d/mock.out" 2>"$d/mock.err" &
     MOCK_PID=$!; PIDS+=("$MOCK_PID")
     wait_until 10 has_line "$d/mock.out" : || die "mock broker did not start: $(cat "$d/mock.err")"
@@ -31,7 +46,6 @@ run_payment_pg() {  # run_payment_pg REP
     cp "${EVENTD_TOML:-$DAEMON_SRC/etc/devtrip-eventd/eventd.toml}" "$d/etc/eventd.toml"
     set_consumer_props "$d/etc/eventd.toml"
     sed -i "s|^backend = \"sqlite\"|backend = \"postgresql\"|; s|^url = \"\"|url = \"${url//&/\\&}\"|" "$d/etc/eventd.toml"
-    cp "$DAEMON_SRC/etc/devtrip-eventd/plugins.d/payment.toml" "$d/etc/plugins.d/"
     # shellcheck disable=SC2086
     env $DAEMON_ENV "$DAEMON" --config "$d/etc/eventd.toml" --brokers "$BROKERS" --plugin-dir "$d/plugins" \
         --state-dir "$d/state" --runtime-dir "$d/run" --control-socket "$d/run/control.sock" >"$d/daemon.log" 2>&1 &
@@ -44,7 +58,7 @@ run_payment_pg() {  # run_payment_pg REP
     (
         first=0
         while :; do
-            count=$(psql "$url" -XAtc "SELECT count(*) FROM eventd_payment.ledger" 2>/dev/null || echo 0)
+            count=$(psql "$url" -XAtc "SELECT count(*) FROM $schema.ledger" 2>/dev/null || echo 0)
             now=$(date +%s%N)
             ((first == 0 && count > 0)) && { first=$now; echo "first_ns=$first" >"$d/watch.out"; }
             perl -e 'open(my $f, "+<", $ARGV[0]) or die; print $f pack("Q<", $ARGV[1]); close $f' "$d/progress" "$count"

@@ -60,6 +60,7 @@
 #                source record produced -> its follow-up read back from the
 #                broker, p50/p99 (Benchmarks/latency)
 #   eventd-payment-pg  plugins/payment on the PostgreSQL store (Benchmarks/payment-pg.sh; not in the default SCENARIOS)
+#   eventd-store-pg  the same with the C fixture plugin tx-counter: the PostgreSQL store's own ceiling (needs `make fixtures`)
 #
 # Figures: events/s = N / (last - first event time); service scenarios take
 #   both ends from Benchmarks/progress.py, which samples the daemon's `status`
@@ -475,6 +476,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         latency-payment) run_service latency "$rep" ;;
         c-sqlite) run_sqlite "$rep" ;;
         eventd-payment-pg) run_payment_pg "$rep" ;;
+        eventd-store-pg) PG_PLUGIN=tx-counter run_payment_pg "$rep" ;;
         *) die "unknown scenario $scenario" ;;
         esac
     done
@@ -492,8 +494,8 @@ NR > 1 { eps[$1] = eps[$1] " " $3; cpu[$1] = cpu[$1] " " $4; rss[$1] = rss[$1] "
 END {
     printf "\ndevtrip-eventd throughput, N=%d events of 500 bytes (service scenarios and c-sqlite: %d), 6 partitions, fresh mock per run, median of %d\n\n", n, sn, repeat
     printf "%-15s %12s %14s %14s %14s   %s\n", "scenario", "events/s", "CPU us/event", "peak RSS MiB", "producer ev/s", "events/s per run"
-    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog rss-seven eventd-payment-pg", order, " ")
-    for (i = 1; i <= 10; i++) {
+    split("c-scan eventd-noop c-produce c-produce-wait eventd-echo c-sqlite eventd-payment eventd-catalog rss-seven eventd-payment-pg eventd-store-pg", order, " ")
+    for (i = 1; i <= 11; i++) {
         s = order[i]; if (!(s in eps)) continue; m[s] = median(eps[s])
         printf "%-15s %12.0f %14.3f %14.1f %14.0f  %s\n", s, m[s], median(cpu[s]), median(rss[s]) / 1024, median(prod[s]), all[s]
     }
