@@ -94,7 +94,7 @@ struct PendingWrites {
             .array(.text, outbox.map { Array($0.topic.utf8) }), .array(.bytea, outbox.map(\.key)),
             .array(.bytea, outbox.map(\.value)), .array(.bytea, outbox.map(\.headers)),
             .array(.text, ledger.map { Array($0.group.utf8) }), .array(.text, ledger.map { Array($0.eventID.utf8) }),
-            .array(.int8, ledger.map { row in withUnsafeBytes(of: row.time.bigEndian) { Array($0) } }),
+            .array(.int8, ledger.map { PostgresValue.bigEndian($0.time) }),
         ]
     }
 
