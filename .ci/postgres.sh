@@ -8,6 +8,7 @@
 #   .ci/postgres.sh destroy DIR stop it and remove DIR
 #   .ci/postgres.sh url DIR     the URL only
 # POSTGRES_FSYNC=on makes it durable against power loss (off by default: tests kill processes, not machines).
+# POSTGRES_OPTIONS adds server options (e.g. "-c log_min_duration_statement=3" when profiling a benchmark).
 # Runs as the `postgres` user when started as root (the server refuses root), as the caller
 # otherwise. Trust authentication on the socket only: never a server anyone else reaches.
 set -euo pipefail
@@ -42,7 +43,7 @@ start() {
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-k $dir -c listen_addresses='' -c fsync=${POSTGRES_FSYNC:-off} -c max_connections=200" start >/dev/null \
+        -o "-k $dir -c listen_addresses='' -c fsync=${POSTGRES_FSYNC:-off} -c max_connections=200 ${POSTGRES_OPTIONS:-}" start >/dev/null \
         || { tail -n 20 "$dir/server.log" >&2; exit 1; }
     as_server "$bin/psql" -h "$dir" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'eventd'" | grep -q 1 \
         || as_server "$bin/createdb" -h "$dir" -U postgres eventd

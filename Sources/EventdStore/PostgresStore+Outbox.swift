@@ -25,6 +25,7 @@ extension PostgresStore {
         try relayLock.withLock {
             let relay = try relayConnection()
             try relay.endClaim()
+            claimedSeqs = []
             try relay.simple("BEGIN")
             var rows: [OutboxRecord] = []
             do {
@@ -33,9 +34,11 @@ extension PostgresStore {
                     rows.append(OutboxRecord(seq: row.int(0), topic: row.text(1), key: row.bytes(2), value: row.bytes(3),
                                              headers: SQLiteStore.decode(row.bytes(4) ?? [])))
                 }
+                // The oldest row, locked or not, read from the primary key's first entry (a `seq < $1`
+                // filter was planned as a scan of the whole backlog).
                 var older = false
                 if let first = rows.first {
-                    try relay.run("SELECT true FROM outbox WHERE seq < $1 LIMIT 1", [.int(first.seq)]) { _ in older = true }
+                    try relay.run("SELECT min(seq) FROM outbox") { row in older = !row.isNull(0) && row.int(0) < first.seq }
                 }
                 if rows.isEmpty || older {
                     try relay.simple("ROLLBACK")
@@ -45,16 +48,24 @@ extension PostgresStore {
                 try? relay.simple("ROLLBACK")
                 throw error
             }
+            claimedSeqs = rows.map(\.seq)
             return rows
         }
     }
 
     /// Deletes the claimed rows up to `seq` and ends the claim.
+    ///
+    /// Only claimed rows: a row another writer committed late, with a lower `seq` than rows already
+    /// relayed, is not one of them and stays to be sent. The range bounds keep the plan on the primary key.
     public func deleteOutbox(through seq: Int64) throws {
         try relayLock.withLock {
             let relay = try relayConnection()
+            let sent = claimedSeqs.filter { $0 <= seq }
+            claimedSeqs = []
+            guard let first = sent.first, let last = sent.last else { return try relay.endClaim() }
             do {
-                try relay.run("DELETE FROM outbox WHERE seq <= $1", [.int(seq)])
+                try relay.run("DELETE FROM outbox WHERE seq >= $1 AND seq <= $2 AND seq = ANY($3::bigint[])",
+                              [.int(first), .int(last), .array(.int8, sent.map { PostgresValue.bigEndian($0) })])
                 try relay.simple("COMMIT")
             } catch {
                 try? relay.simple("ROLLBACK")

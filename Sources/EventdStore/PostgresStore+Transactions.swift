@@ -59,12 +59,19 @@ extension PostgresStore {
     public var prefetchesLedger: Bool { true }
 
     /// Inside a batch: which of its events' ids the ledger already holds, in one query.
+    ///
+    /// One primary-key probe per id (the `LATERAL … LIMIT 1` keeps the planner from anything else).
+    /// The plain `event_id = ANY($2)` was planned once, generically, while the ledger was empty, and
+    /// that plan then scanned the group's whole ledger comparing every row with every id: 40 ms per
+    /// batch at 20,000 entries, 60 % of the server's CPU in the payment benchmark.
     public func prefetchHandled(group: String, eventIDs: [String]) throws {
         try withSession { session in
             guard pending != nil, !eventIDs.isEmpty else { return }
             var handled: Set<String> = []
-            try session.run("SELECT event_id FROM ledger WHERE grp = $1 AND event_id = ANY($2::text[])",
-                            [.text(group), .array(.text, eventIDs.map { Array($0.utf8) })]) { handled.insert($0.text(0)) }
+            try session.run("""
+                SELECT u.id FROM unnest($2::text[]) AS u(id),
+                  LATERAL (SELECT 1 FROM ledger WHERE grp = $1 AND event_id = u.id LIMIT 1) AS found
+                """, [.text(group), .array(.text, eventIDs.map { Array($0.utf8) })]) { handled.insert($0.text(0)) }
             cache.prefetch(group: group, ids: Set(eventIDs), handled: handled)
         }
     }

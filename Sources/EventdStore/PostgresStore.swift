@@ -19,6 +19,8 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     let session: PostgresConnection
     /// Claims outbox rows (lazily opened; relay thread only).
     var relaySession: PostgresConnection?
+    /// The rows the relay session holds (its claim), oldest first. Guarded by `relayLock`.
+    var claimedSeqs: [Int64] = []
     let relayLock = NSLock()
     /// The advisory lock key pair of this store's transactions.
     let lockKey: String
