@@ -59,8 +59,8 @@ import Testing
         #expect(total.status == 0 && String(decoding: total.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == String(count))
     }
 
-    /// This daemon's schema version (`PostgresSchema.migrations.count`: 2 since the `commits` table).
-    static let schemaVersion = "2"
+    /// This daemon's schema version (`PostgresSchema.migrations.count`: 3 since lz4 for state documents).
+    static let schemaVersion = "3"
 
     @Test func aSchemaNewerThanTheDaemonStillRefusesThePluginWhenTheServerAnswers() throws {
         let dir = try Harness.temporaryDirectory("pgnewer")

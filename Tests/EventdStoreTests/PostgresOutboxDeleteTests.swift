@@ -21,3 +21,26 @@ import Testing
         #expect(try store.outbox(limit: 10).map(\.topic) == ["late"])
     }
 }
+
+@Suite struct PostgresSchemaTests {
+    @Test func stateDocumentsAreCompressedWithLZ4() throws {
+        let url = try TestPostgres.url()
+        let plugin = Backend.uniqueName("lz4")
+        let store = try PostgresStore(url: url, plugin: plugin)
+        let schema = PostgresStore.schemaName(plugin: plugin)
+        var method = ""
+        try store.run("SELECT attcompression::text FROM pg_attribute WHERE attrelid = '\(schema).kv'::regclass AND attname = 'value'") {
+            method = $0.text(0)
+        }
+        #expect(method == "l", "pg_attribute.attcompression of kv.value: 'l' is lz4")
+        // A large document goes in and comes back as it was.
+        let document = Array(String(repeating: "{\"missions\":{}}", count: 600).utf8)
+        try store.transaction {
+            try Array("k".utf8).withUnsafeBytes { key in try document.withUnsafeBytes { try store.put(key, $0) } }
+            return (true, ())
+        }
+        var read: [UInt8]?
+        try store.run("SELECT value FROM kv WHERE key = '\\x6b'") { read = $0.bytes(0) }
+        #expect(read == document)
+    }
+}
