@@ -51,6 +51,14 @@ private func noteBusy(_ error: Error) {
 private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level, _ message: UnsafePointer<CChar>?,
                      _ fields: UnsafePointer<dte_field>?, _ count: Int) {
     guard let host = context(ctx), let message else { return }
+    let swiftLevel: Logger.Level = switch level {
+    case DTE_LOG_DEBUG: .debug
+    case DTE_LOG_INFO: .info
+    case DTE_LOG_WARNING: .warning
+    default: .error
+    }
+    // Below the configured level: dropped before its fields are copied.
+    guard swiftLevel >= host.logger.logLevel else { return }
     var metadata: Logger.Metadata = [:]
     if let fields {
         for i in 0..<min(count, 64) {
@@ -61,12 +69,6 @@ private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level, _ 
     // A line about an event handled with a traceparent carries its trace (journal field TRACE_ID).
     if metadata[TraceID.metadataKey] == nil, let event = HandlerCall.current?.event, let trace = TraceID.of(event) {
         metadata[TraceID.metadataKey] = .string(trace)
-    }
-    let swiftLevel: Logger.Level = switch level {
-    case DTE_LOG_DEBUG: .debug
-    case DTE_LOG_INFO: .info
-    case DTE_LOG_WARNING: .warning
-    default: .error
     }
     host.logger.log(level: swiftLevel, "\(String(cString: message))", metadata: metadata)
 }

@@ -311,6 +311,9 @@ import Testing
         wallet = try #require(try services.document("payment", "wallet/\(user)"))
         #expect(wallet["balance"] as? Int == 2)
         #expect(((wallet["missions"] as? [String: Any])?[mission] as? [String: Any])?["status"] as? String == "charged")
+        // At the default log_level (info) a plugin's info lines are kept and its per-event debug line is not.
+        let daemonLog = services.daemon.child.log
+        #expect(daemonLog.contains("wallet opened") && !daemonLog.contains("tickets deducted"))
         try services.wait("auth's session flag") {
             ((try services.document("auth", "account/\(user)"))?["sessionFlags"] as? [String: Any])?["ticketBalanceLow"] as? Bool == true
         }

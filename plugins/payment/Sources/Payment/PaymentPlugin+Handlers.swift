@@ -69,7 +69,7 @@ extension PaymentPlugin {
             account.settledAt = nil
             wallet.missions[payload.missionId] = account
             wallet.usage.missionsStarted += 1
-            host.log(.info, "tickets deducted", ["user_id": wallet.userId, "mission_id": payload.missionId,
+            host.log(.debug, "tickets deducted", ["user_id": wallet.userId, "mission_id": payload.missionId,
                                                  "cost": String(payload.ticketCost), "charged": String(charged),
                                                  "owed": String(shortfall), "balance": String(wallet.balance)])
             if wallet.balance < threshold {

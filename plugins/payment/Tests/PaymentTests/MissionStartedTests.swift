@@ -15,7 +15,7 @@ import Testing
         #expect(wallet.missions["m-1"] == MissionAccount(status: "charged", starts: 1, ticketsUsed: 2, lastCost: 2,
                                                          lastCharged: 2, lastOwed: 0, startedAt: "2024-05-01T11:00:00.000Z"))
         #expect(host.produced.isEmpty)
-        #expect(host.logs.contains { $0.message == "tickets deducted" && $0.fields["balance"] == "3" && $0.fields["mission_id"] == "m-1" })
+        #expect(host.logs.contains { $0.message == "tickets deducted" && $0.level == Int(DTE_LOG_DEBUG.rawValue) && $0.fields["balance"] == "3" && $0.fields["mission_id"] == "m-1" })
     }
 
     @Test func aBalanceBelowTheThresholdPublishesTicketBalanceLow() throws {

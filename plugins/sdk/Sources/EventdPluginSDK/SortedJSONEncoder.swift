@@ -144,18 +144,21 @@ final class JSONContainer {
         case .single(let node): node.write(to: &out)
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // A later member of the same key replaces an earlier one, as in Foundation's dictionary.
-            let sorted = members.enumerated().sorted { a, b in
-                a.element.key == b.element.key ? a.offset < b.offset : JSONWriter.precedes(a.element.key, b.element.key)
+            // The members' positions are sorted, not the members (no copies of their nodes). A later
+            // member of the same key replaces an earlier one, as in Foundation's dictionary.
+            var order = Array(members.indices)
+            order.sort { a, b in
+                let (x, y) = (members[a].key, members[b].key)
+                return x == y ? a < b : JSONWriter.precedes(x, y)
             }
             var first = true
-            for (index, member) in sorted.enumerated() {
-                if index + 1 < sorted.count, sorted[index + 1].element.key == member.element.key { continue }
+            for (rank, index) in order.enumerated() {
+                if rank + 1 < order.count, members[order[rank + 1]].key == members[index].key { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                out.string(member.element.key)
+                out.string(members[index].key)
                 out.append(UInt8(ascii: ":"))
-                member.element.value.write(to: &out)
+                members[index].value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .array(let elements):
