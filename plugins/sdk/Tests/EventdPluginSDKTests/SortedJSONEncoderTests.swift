@@ -83,6 +83,27 @@ import Testing
         }
     }
 
+    /// A struct with optional members arrives in a few key sequences, a dictionary in many: the
+    /// remembered orders (`KeyOrders`) must give each its own, whatever came before.
+    struct Account: Codable {
+        var status: String
+        var starts = 0
+        var startedAt: String?
+        var settledAt: String?
+        var bestScore: Int?
+        var zeta = false
+    }
+
+    @Test func remembersOrdersPerKeySequenceAndNeverMixesThem() throws {
+        for round in 0..<60 {
+            let account = Account(status: "s\(round)", starts: round, startedAt: round % 2 == 0 ? "a" : nil,
+                                  settledAt: round % 3 == 0 ? "b" : nil, bestScore: round % 5 == 0 ? round : nil, zeta: round % 7 == 0)
+            let book = Dictionary(uniqueKeysWithValues: (0..<(round % 9)).map { ("m-\((round * 31 + $0 * 17) % 97)", account) })
+            let wallet = ["missions": book, "first": ["only": account]]
+            #expect(try SortedJSONEncoder().encode(wallet) == Array(Self.foundation.encode(wallet)), "round \(round)")
+        }
+    }
+
     @Test func writesTopLevelValuesAndDatesAsFoundationDoes() throws {
         for value in Self.ints { #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value))) }
         for value in Self.doubles { #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value)), "\(value)") }
