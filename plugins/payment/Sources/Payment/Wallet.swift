@@ -98,3 +98,57 @@ struct MissionAccount: Codable, Equatable {
     static let settled = "settled"
     static let none = "none"
 }
+
+// The wallet is written on every event: its types write their members themselves, in key order
+// (`JSONObjectEncodable`, the SDK encoder's fast path). WalletJSONTests holds them to Foundation's bytes.
+
+extension Wallet: JSONObjectEncodable {
+    func encodeJSON(into object: inout JSONObject) throws {
+        object.add("balance", balance)
+        object.add("lastLoginDate", lastLoginDate)
+        object.add("lastSessionId", lastSessionId)
+        try object.add("missions", missions)
+        object.add("openedAt", openedAt)
+        object.add("openedBy", openedBy)
+        object.add("owed", owed)
+        object.add("plan", plan)
+        object.add("recentEvents", recentEvents)
+        object.add("registered", registered)
+        try object.add("usage", usage)
+        object.add("userId", userId)
+    }
+}
+
+extension Usage: JSONObjectEncodable {
+    func encodeJSON(into object: inout JSONObject) throws {
+        object.add("evaluationsFailed", evaluationsFailed)
+        object.add("evaluationsPassed", evaluationsPassed)
+        object.add("loginBonusDays", loginBonusDays)
+        object.add("missionSeconds", missionSeconds)
+        object.add("missionsCompleted", missionsCompleted)
+        object.add("missionsStarted", missionsStarted)
+        object.add("perfectScores", perfectScores)
+        object.add("ticketsCharged", ticketsCharged)
+        object.add("ticketsGranted", ticketsGranted)
+        object.add("ticketsOwed", ticketsOwed)
+        object.add("ticketsRepaid", ticketsRepaid)
+        object.add("ticketsUsed", ticketsUsed)
+    }
+}
+
+extension MissionAccount: JSONObjectEncodable {
+    func encodeJSON(into object: inout JSONObject) throws {
+        object.add("bestScore", bestScore)
+        object.add("completions", completions)
+        object.add("lastCharged", lastCharged)
+        object.add("lastCost", lastCost)
+        object.add("lastOwed", lastOwed)
+        object.add("passRewarded", passRewarded)
+        object.add("perfectRewarded", perfectRewarded)
+        object.add("settledAt", settledAt)
+        object.add("startedAt", startedAt)
+        object.add("starts", starts)
+        object.add("status", status)
+        object.add("ticketsUsed", ticketsUsed)
+    }
+}

@@ -46,6 +46,9 @@ import Testing
             let foundation = Array(try Store.encoder().encode(wallet))
             #expect(direct == foundation, "\(String(decoding: direct, as: UTF8.self))")
             #expect(try Store.decoder().decode(Wallet.self, from: Data(direct)) == wallet)
+            // Written by the types themselves (the encoder's fast path), not through `encode(to:)`.
+            #expect(try JSONObject.writesInOrder(wallet) && JSONObject.writesInOrder(wallet.usage))
+            for account in wallet.missions.values { #expect(try JSONObject.writesInOrder(account)) }
         }
     }
 }

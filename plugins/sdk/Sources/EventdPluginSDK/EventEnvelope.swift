@@ -163,6 +163,20 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
     }
 }
 
+/// The envelope's members written directly, in key order (every follow-up goes through here).
+extension OutgoingEvent: JSONObjectEncodable {
+    public func encodeJSON(into object: inout JSONObject) throws {
+        object.add("causationId", causationId)
+        object.add("correlationId", correlationId)
+        object.add("eventId", eventId)
+        object.add("eventType", eventType)
+        object.add("occurredAt", occurredAt)
+        try object.add("payload", payload)
+        object.add("source", source)
+        object.add("subject", subject)
+    }
+}
+
 extension Event {
     /// A deterministic id for this event's `index`-th follow-up from `plugin`:
     /// the same source event always yields the same ids, so a follow-up sent

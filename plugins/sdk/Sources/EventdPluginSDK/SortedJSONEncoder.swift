@@ -54,6 +54,8 @@ enum JSONNode {
     case bool(Bool)
     case null
     case container(JSONContainer)
+    /// An object a `JSONObjectEncodable` value wrote itself.
+    case raw([UInt8])
 
     static func number<I: BinaryInteger>(_ value: I) -> JSONNode {
         if let signed = Int64(exactly: value) { return .integer(signed) }
@@ -80,6 +82,8 @@ enum JSONNode {
         case let data as Data: return .string(data.base64EncodedString())
         case let url as URL: return .string(url.absoluteString)
         case is Decimal: throw FoundationOnly()
+        case let direct as any JSONObjectEncodable:
+            if let bytes = try JSONObject.encode(direct, options: options) { return .raw(bytes) }
         default: break
         }
         let encoder = NodeEncoder(options: options)
@@ -97,6 +101,7 @@ enum JSONNode {
         case .bool(let value): out.bool(value)
         case .null: out.null()
         case .container(let container): container.write(to: &out)
+        case .raw(let bytes): out.append(contentsOf: bytes)
         }
     }
 }

@@ -104,6 +104,44 @@ import Testing
         }
     }
 
+    /// Writes its members itself: in order (the fast path) or, by mistake, not (the encoder then
+    /// takes `encode(to:)`): the bytes are Foundation's either way.
+    struct Direct: JSONObjectEncodable {
+        var name: String
+        var count: Int
+        var note: String?
+        var inner: Account?
+        var book: [String: Account] = [:]
+        var tags: [String] = []
+        var misordered = false
+
+        func encodeJSON(into object: inout JSONObject) throws {
+            try object.add("book", book)
+            object.add("count", count)
+            try object.add("inner", inner)
+            if misordered { object.add("zz", name) }
+            object.add("name", name)
+            object.add("note", note)
+            object.add("tags", tags)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, count, note, inner, book, tags }
+    }
+
+    @Test func aJSONObjectEncodableWritesFoundationsBytesInOrderOrNot() throws {
+        for (index, text) in Self.texts.enumerated() {
+            let inner = index % 2 == 0 ? Account(status: text, startedAt: index % 3 == 0 ? nil : text) : nil
+            for misordered in [false, true] {
+                let book = Dictionary(uniqueKeysWithValues: Self.texts.prefix(index).enumerated().map { ("\($1)\($0)", Account(status: $1)) })
+                let value = Direct(name: text, count: Self.ints[index % Self.ints.count], note: index % 3 == 0 ? nil : text,
+                                   inner: inner, book: book, tags: Array(Self.texts.prefix(index % 5)), misordered: misordered)
+                #expect(try JSONObject.writesInOrder(value) == !misordered)
+                #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value)), "\(text)")
+                #expect(try SortedJSONEncoder().encode(["list": [value, value]]) == Array(Self.foundation.encode(["list": [value, value]])))
+            }
+        }
+    }
+
     @Test func writesTopLevelValuesAndDatesAsFoundationDoes() throws {
         for value in Self.ints { #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value))) }
         for value in Self.doubles { #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value)), "\(value)") }
