@@ -247,9 +247,9 @@ check_topic() {  # check_topic SCENARIO TOPIC
     [[ $got == "$N" ]] || die "$1: topic $2 holds $got records, expected $N"
 }
 
-record() {  # scenario rep first_ns last_ns cpu_us rss_kb [events]
+record() {  # scenario rep first_ns last_ns cpu_us rss_kb [events [events between first_ns and last_ns]]
     local eps cpu_per n=${7:-$N}
-    eps=$(awk -v n="$n" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
+    eps=$(awk -v n="${8:-$n}" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
     cpu_per=$(awk -v n="$n" -v c="$5" 'BEGIN { printf "%.3f", c / n }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$eps" "$cpu_per" "$6" "$PRODUCER_RATE" >>"$RESULTS"
     log "$1 #$2: $eps events/s, $cpu_per CPU µs/event, peak RSS $(( $6 / 1024 )) MiB (producer $PRODUCER_RATE/s)"
