@@ -183,19 +183,33 @@ extension Event {
     /// again after a crash is recognised downstream as a duplicate.
     /// Format: `fu-` and 32 hex digits (two FNV-1a 64-bit hashes). C plugins
     /// get the same id from `dte_follow_up_id` (devtrip_eventd_event.h).
-    public func followUpID(_ index: Int, plugin: String) -> String {
-        let material = Array("\(id)\u{0}\(plugin)\u{0}\(index)".utf8)
+    public func followUpID(_ index: Int, plugin: String) -> String { Self.followUpID(of: id, index, plugin: plugin) }
+
+    /// `followUpID` of an event with id `id`.
+    static func followUpID(of id: String, _ index: Int, plugin: String) -> String {
+        var material: [UInt8] = []
+        material.reserveCapacity(id.utf8.count + plugin.utf8.count + 22)
+        material.append(contentsOf: id.utf8)
+        material.append(0)
+        material.append(contentsOf: plugin.utf8)
+        material.append(0)
+        material.append(contentsOf: String(index).utf8)
         func fnv(_ seed: UInt64) -> UInt64 {
             var h = seed
             for b in material { h = (h ^ UInt64(b)) &* 0x100000001b3 }
             return h
         }
         let a = fnv(0xcbf29ce484222325), b = fnv(0x84222325cbf29ce4 ^ 0x9e3779b97f4a7c15)
-        return "fu-" + hex(a) + hex(b)
-    }
-
-    private func hex(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
+        return String(unsafeUninitializedCapacity: 35) { text in
+            (text[0], text[1], text[2]) = (UInt8(ascii: "f"), UInt8(ascii: "u"), UInt8(ascii: "-"))
+            for (half, value) in [a, b].enumerated() {
+                for digit in 0..<16 {
+                    text[3 + half * 16 + digit] = hexDigits[Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * digit)) & 0xF)]
+                }
+            }
+            return 35
+        }
     }
 }
+
+private let hexDigits = Array("0123456789abcdef".utf8)

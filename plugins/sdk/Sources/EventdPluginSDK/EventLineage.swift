@@ -75,7 +75,7 @@ public struct EventLineage: Equatable, Sendable {
 
     /// 32 hex digits, stable across processes (the follow-up id's hash).
     static func digest(_ text: String) -> String {
-        String(Event(topic: "", value: nil, name: "", id: text, consumerGroup: "").followUpID(0, plugin: "lineage").dropFirst(3))
+        String(Event.followUpID(of: text, 0, plugin: "lineage").dropFirst(3))
     }
 }
 

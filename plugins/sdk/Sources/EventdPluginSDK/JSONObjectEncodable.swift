@@ -16,7 +16,7 @@ public protocol JSONObjectEncodable: Encodable {
 
 /// The object a `JSONObjectEncodable` value writes its members into.
 public struct JSONObject {
-    private var out = JSONWriter(capacity: 256)
+    private var out = JSONWriter(capacity: 0)
     private let options: SortedJSONEncoder
     private var previous: StaticString?
     /// False once a key was not above the one before it.
@@ -36,11 +36,40 @@ public struct JSONObject {
 
     /// The object's bytes, or nil when its members were not written in key order.
     static func encode(_ value: some JSONObjectEncodable, options: SortedJSONEncoder) throws -> [UInt8]? {
-        var object = JSONObject(options: options)
-        try value.encodeJSON(into: &object)
-        guard object.inOrder else { return nil }
+        var out = JSONWriter(capacity: 256)
+        return try write(value, into: &out, options: options) ? out.bytes : nil
+    }
+
+    /// Writes `value` at the end of `out`, in place (a nested object needs no buffer of its own).
+    /// - Returns: false, with `out` as it was, when its members were not written in key order.
+    static func write(_ value: some JSONObjectEncodable, into out: inout JSONWriter, options: SortedJSONEncoder) throws -> Bool {
+        let mark = out.count
+        var object = JSONObject(options: options, taking: &out)
+        defer { swap(&object.out, &out) }
+        do {
+            try value.encodeJSON(into: &object)
+        } catch {
+            object.out.truncate(to: mark)
+            throw error
+        }
+        guard object.inOrder else {
+            object.out.truncate(to: mark)
+            return false
+        }
         object.out.append(UInt8(ascii: "}"))
-        return object.out.bytes
+        return true
+    }
+
+    private init(options: SortedJSONEncoder, taking out: inout JSONWriter) {
+        self.options = options
+        swap(&self.out, &out)
+        self.out.append(UInt8(ascii: "{"))
+    }
+
+    /// A member's value: in place when it writes itself, else through the encoder's nodes.
+    private mutating func value<T: Encodable>(_ value: T) throws {
+        if let direct = value as? any JSONObjectEncodable, try Self.write(direct, into: &out, options: options) { return }
+        try JSONNode.encode(value, options: options).write(to: &out)
     }
 
     public mutating func add(_ key: StaticString, _ value: String) {
@@ -76,28 +105,23 @@ public struct JSONObject {
         out.append(UInt8(ascii: "]"))
     }
 
-    /// A map with string keys: an object with its keys sorted, each value through the encoder.
+    /// A map with string keys: an object with its keys sorted.
     public mutating func add<V: Encodable>(_ key: StaticString, _ value: [String: V]) throws {
-        var nodes: [(key: String, node: JSONNode)] = []
-        nodes.reserveCapacity(value.count)
-        for (name, element) in value { nodes.append((name, try JSONNode.encode(element, options: options))) }
-        nodes.sort { JSONWriter.precedes($0.key, $1.key) }
         member(key)
         out.append(UInt8(ascii: "{"))
-        for (index, entry) in nodes.enumerated() {
+        for (index, name) in value.keys.sorted(by: JSONWriter.precedes).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.string(entry.key)
+            out.string(name)
             out.append(UInt8(ascii: ":"))
-            entry.node.write(to: &out)
+            try self.value(value[name]!)
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    /// Any other value, through the encoder (itself `JSONObjectEncodable` or not).
+    /// Any other value (itself `JSONObjectEncodable` or not).
     public mutating func add<T: Encodable>(_ key: StaticString, _ value: T) throws {
-        let node = try JSONNode.encode(value, options: options)
         member(key)
-        node.write(to: &out)
+        try self.value(value)
     }
 
     public mutating func add<T: Encodable>(_ key: StaticString, _ value: T?) throws {

@@ -30,6 +30,10 @@ struct JSONWriter {
 
     mutating func append(contentsOf raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
+    var count: Int { bytes.count }
+
+    mutating func truncate(to count: Int) { bytes.removeLast(bytes.count - count) }
+
     mutating func integer<I: BinaryInteger>(_ value: I) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: a 64-bit magnitude has at most 20 digits

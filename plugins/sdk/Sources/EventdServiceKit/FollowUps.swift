@@ -78,3 +78,13 @@ public struct FollowUpPublisher {
                     type: "notification.requested", topic: notificationTopic, index: index, after: source)
     }
 }
+
+/// Every notification a service plugin requests is written on the event's path: directly, in key order.
+extension NotificationRequested: JSONObjectEncodable {
+    public func encodeJSON(into object: inout JSONObject) throws {
+        object.add("channel", channel)
+        try object.add("data", data)
+        object.add("template", template)
+        object.add("userId", userId)
+    }
+}

@@ -24,7 +24,7 @@ import Testing
         for event in notifications {
             let direct = try event.encoded()
             #expect(try direct == foundation(event), "\(String(decoding: direct, as: UTF8.self))")
-            #expect(try JSONObject.writesInOrder(event), "the envelope takes the encoder's fast path")
+            #expect(try JSONObject.writesInOrder(event) && JSONObject.writesInOrder(event.payload), "the encoder's fast path")
         }
         let low = OutgoingEvent(id: "fu-2", type: "payment.ticket-balance-low", source: "payment-service", subject: nil,
                                 payload: TicketBalanceLow(userId: "user-1", balance: 0, threshold: 2, plan: "basic"),
