@@ -81,6 +81,8 @@ public struct EventEnvelope<Payload: Decodable> {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, prefix: String) throws -> T {
+        // Plain JSON first; anything it does not take (or an error) is Foundation's to decode.
+        if let value = data.withUnsafeBytes({ PlainJSON.decode(T.self, from: $0) }) { return value }
         do {
             return try sharedDecoder.decode(T.self, from: data)
         } catch {
