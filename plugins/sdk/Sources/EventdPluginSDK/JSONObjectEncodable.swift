@@ -118,6 +118,34 @@ public struct JSONObject {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// A map of values that write themselves: no dynamic cast per value.
+    public mutating func add<V: JSONObjectEncodable>(_ key: StaticString, _ value: [String: V]) throws {
+        member(key)
+        out.append(UInt8(ascii: "{"))
+        for (index, entry) in value.sorted(by: { JSONWriter.precedes($0.key, $1.key) }).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.string(entry.key)
+            out.append(UInt8(ascii: ":"))
+            try direct(entry.value)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// A value that writes itself.
+    public mutating func add<T: JSONObjectEncodable>(_ key: StaticString, _ value: T) throws {
+        member(key)
+        try direct(value)
+    }
+
+    public mutating func add<T: JSONObjectEncodable>(_ key: StaticString, _ value: T?) throws {
+        if let value { try add(key, value) }
+    }
+
+    private mutating func direct<T: JSONObjectEncodable>(_ value: T) throws {
+        if try Self.write(value, into: &out, options: options) { return }
+        try JSONNode.encode(value, options: options).write(to: &out)
+    }
+
     /// Any other value (itself `JSONObjectEncodable` or not).
     public mutating func add<T: Encodable>(_ key: StaticString, _ value: T) throws {
         member(key)

@@ -106,7 +106,20 @@ import Testing
 
     /// Writes its members itself: in order (the fast path) or, by mistake, not (the encoder then
     /// takes `encode(to:)`): the bytes are Foundation's either way.
+    /// Nested in `Direct`: alone, optional and as a map's values (the typed overloads).
+    struct Leaf: JSONObjectEncodable, Encodable {
+        var a: Int
+        var b: String?
+
+        func encodeJSON(into object: inout JSONObject) throws {
+            object.add("a", a)
+            object.add("b", b)
+        }
+    }
+
     struct Direct: JSONObjectEncodable {
+        var leaf = Leaf(a: 1, b: nil)
+        var leaves: [String: Leaf] = [:]
         var name: String
         var count: Int
         var note: String?
@@ -119,13 +132,15 @@ import Testing
             try object.add("book", book)
             object.add("count", count)
             try object.add("inner", inner)
+            try object.add("leaf", leaf)
+            try object.add("leaves", leaves)
             if misordered { object.add("zz", name) }
             object.add("name", name)
             object.add("note", note)
             object.add("tags", tags)
         }
 
-        enum CodingKeys: String, CodingKey { case name, count, note, inner, book, tags }
+        enum CodingKeys: String, CodingKey { case name, count, note, inner, book, tags, leaf, leaves }
     }
 
     @Test func aJSONObjectEncodableWritesFoundationsBytesInOrderOrNot() throws {
@@ -133,7 +148,8 @@ import Testing
             let inner = index % 2 == 0 ? Account(status: text, startedAt: index % 3 == 0 ? nil : text) : nil
             for misordered in [false, true] {
                 let book = Dictionary(uniqueKeysWithValues: Self.texts.prefix(index).enumerated().map { ("\($1)\($0)", Account(status: $1)) })
-                let value = Direct(name: text, count: Self.ints[index % Self.ints.count], note: index % 3 == 0 ? nil : text,
+                let leaves = Dictionary(uniqueKeysWithValues: Self.texts.prefix(index).enumerated().map { ("\($1)", Leaf(a: $0, b: index % 2 == 0 ? $1 : nil)) })
+                let value = Direct(leaf: Leaf(a: index, b: text), leaves: leaves, name: text, count: Self.ints[index % Self.ints.count], note: index % 3 == 0 ? nil : text,
                                    inner: inner, book: book, tags: Array(Self.texts.prefix(index % 5)), misordered: misordered)
                 #expect(try JSONObject.writesInOrder(value) == !misordered)
                 #expect(try SortedJSONEncoder().encode(value) == Array(Self.foundation.encode(value)), "\(text)")
