@@ -104,14 +104,9 @@ struct MissionAccount: Codable, Equatable {
 
 extension Wallet: JSONObjectEncodable {
     func encodeJSON(into object: inout JSONObject) throws {
-        object.add("balance", balance)
-        object.add("lastLoginDate", lastLoginDate)
-        object.add("lastSessionId", lastSessionId)
+        object.add(["balance": .integer(balance), "lastLoginDate": .string(lastLoginDate), "lastSessionId": .string(lastSessionId)])
         try object.add("missions", missions)
-        object.add("openedAt", openedAt)
-        object.add("openedBy", openedBy)
-        object.add("owed", owed)
-        object.add("plan", plan)
+        object.add(["openedAt": .string(openedAt), "openedBy": .string(openedBy), "owed": .integer(owed), "plan": .string(plan)])
         object.add("recentEvents", recentEvents)
         object.add("registered", registered)
         try object.add("usage", usage)
@@ -121,34 +116,18 @@ extension Wallet: JSONObjectEncodable {
 
 extension Usage: JSONObjectEncodable {
     func encodeJSON(into object: inout JSONObject) throws {
-        object.add("evaluationsFailed", evaluationsFailed)
-        object.add("evaluationsPassed", evaluationsPassed)
-        object.add("loginBonusDays", loginBonusDays)
-        object.add("missionSeconds", missionSeconds)
-        object.add("missionsCompleted", missionsCompleted)
-        object.add("missionsStarted", missionsStarted)
-        object.add("perfectScores", perfectScores)
-        object.add("ticketsCharged", ticketsCharged)
-        object.add("ticketsGranted", ticketsGranted)
-        object.add("ticketsOwed", ticketsOwed)
-        object.add("ticketsRepaid", ticketsRepaid)
-        object.add("ticketsUsed", ticketsUsed)
+        object.add(["evaluationsFailed": evaluationsFailed, "evaluationsPassed": evaluationsPassed, "loginBonusDays": loginBonusDays,
+                    "missionSeconds": missionSeconds, "missionsCompleted": missionsCompleted, "missionsStarted": missionsStarted,
+                    "perfectScores": perfectScores, "ticketsCharged": ticketsCharged, "ticketsGranted": ticketsGranted,
+                    "ticketsOwed": ticketsOwed, "ticketsRepaid": ticketsRepaid, "ticketsUsed": ticketsUsed])
     }
 }
 
 extension MissionAccount: JSONObjectEncodable {
     func encodeJSON(into object: inout JSONObject) throws {
-        object.add("bestScore", bestScore)
-        object.add("completions", completions)
-        object.add("lastCharged", lastCharged)
-        object.add("lastCost", lastCost)
-        object.add("lastOwed", lastOwed)
-        object.add("passRewarded", passRewarded)
-        object.add("perfectRewarded", perfectRewarded)
-        object.add("settledAt", settledAt)
-        object.add("startedAt", startedAt)
-        object.add("starts", starts)
-        object.add("status", status)
-        object.add("ticketsUsed", ticketsUsed)
+        object.add(["bestScore": .integer(bestScore), "completions": .integer(completions), "lastCharged": .integer(lastCharged),
+                    "lastCost": .integer(lastCost), "lastOwed": .integer(lastOwed), "passRewarded": .bool(passRewarded),
+                    "perfectRewarded": .bool(perfectRewarded), "settledAt": .string(settledAt), "startedAt": .string(startedAt),
+                    "starts": .integer(starts), "status": .string(status), "ticketsUsed": .integer(ticketsUsed)])
     }
 }

@@ -168,14 +168,10 @@ public struct OutgoingEvent<Payload: Encodable>: Encodable {
 /// The envelope's members written directly, in key order (every follow-up goes through here).
 extension OutgoingEvent: JSONObjectEncodable {
     public func encodeJSON(into object: inout JSONObject) throws {
-        object.add("causationId", causationId)
-        object.add("correlationId", correlationId)
-        object.add("eventId", eventId)
-        object.add("eventType", eventType)
-        object.add("occurredAt", occurredAt)
+        object.add(["causationId": .string(causationId), "correlationId": .string(correlationId), "eventId": .string(eventId),
+                    "eventType": .string(eventType), "occurredAt": .string(occurredAt)])
         try object.add("payload", payload)
-        object.add("source", source)
-        object.add("subject", subject)
+        object.add(["source": .string(source), "subject": .string(subject)])
     }
 }
 

@@ -14,6 +14,13 @@ public protocol JSONObjectEncodable: Encodable {
     func encodeJSON(into object: inout JSONObject) throws
 }
 
+/// A member's scalar value, for `JSONObject.add(_:)` of several members at once.
+public enum JSONScalar {
+    case integer(Int?)
+    case string(String?)
+    case bool(Bool)
+}
+
 /// The object a `JSONObjectEncodable` value writes its members into.
 public struct JSONObject {
     private var out = JSONWriter(capacity: 0)
@@ -85,6 +92,22 @@ public struct JSONObject {
     public mutating func add(_ key: StaticString, _ value: Bool) {
         member(key)
         out.bool(value)
+    }
+
+    /// Integer members, in order.
+    public mutating func add(_ members: KeyValuePairs<StaticString, Int>) {
+        for (key, value) in members { add(key, value) }
+    }
+
+    /// Scalar members, in order (a nil one is left out).
+    public mutating func add(_ members: KeyValuePairs<StaticString, JSONScalar>) {
+        for (key, value) in members {
+            switch value {
+            case .integer(let number): add(key, number)
+            case .string(let text): add(key, text)
+            case .bool(let flag): add(key, flag)
+            }
+        }
     }
 
     public mutating func add(_ key: StaticString, _ value: String?) {

@@ -69,52 +69,49 @@ struct Parser {
     }
 
     private mutating func object() -> PlainValue? {
-        at += 1
-        depth += 1
-        defer { depth -= 1 }
         var members: [(key: String, value: PlainValue)] = []
-        skipSpace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
-        while true {
-            skipSpace()
-            guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
-            guard !members.contains(where: { $0.key == key }) else { return nil }
-            skipSpace()
-            guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
-            at += 1
-            skipSpace()
-            guard let value = value() else { return nil }
+        let closed = sequence(closing: UInt8(ascii: "}")) { parser in
+            guard parser.at < parser.bytes.count, parser.bytes[parser.at] == UInt8(ascii: "\""), let key = parser.string(),
+                  !members.contains(where: { $0.key == key }) else { return false }
+            parser.skipSpace()
+            guard parser.at < parser.bytes.count, parser.bytes[parser.at] == UInt8(ascii: ":") else { return false }
+            parser.at += 1
+            parser.skipSpace()
+            guard let value = parser.value() else { return false }
             members.append((key, value))
-            skipSpace()
-            guard at < bytes.count else { return nil }
-            at += 1
-            switch bytes[at - 1] {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "}"): return .object(members)
-            default: return nil
-            }
+            return true
         }
+        return closed ? .object(members) : nil
     }
 
     private mutating func array() -> PlainValue? {
+        var elements: [PlainValue] = []
+        let closed = sequence(closing: UInt8(ascii: "]")) { parser in
+            guard let value = parser.value() else { return false }
+            elements.append(value)
+            return true
+        }
+        return closed ? .array(elements) : nil
+    }
+
+    /// From the opening bracket past `closing`: `item` (which reads one element) between commas.
+    private mutating func sequence(closing: UInt8, _ item: (inout Parser) -> Bool) -> Bool {
         at += 1
         depth += 1
         defer { depth -= 1 }
-        var elements: [PlainValue] = []
         skipSpace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(elements) }
+        if at < bytes.count, bytes[at] == closing {
+            at += 1
+            return true
+        }
         while true {
             skipSpace()
-            guard let value = value() else { return nil }
-            elements.append(value)
+            guard item(&self) else { return false }
             skipSpace()
-            guard at < bytes.count else { return nil }
+            guard at < bytes.count else { return false }
             at += 1
-            switch bytes[at - 1] {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return .array(elements)
-            default: return nil
-            }
+            if bytes[at - 1] == closing { return true }
+            guard bytes[at - 1] == UInt8(ascii: ",") else { return false }
         }
     }
 
