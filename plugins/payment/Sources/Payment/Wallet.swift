@@ -116,10 +116,12 @@ extension Wallet: JSONObjectEncodable {
 
 extension Usage: JSONObjectEncodable {
     func encodeJSON(into object: inout JSONObject) throws {
-        object.add(["evaluationsFailed": evaluationsFailed, "evaluationsPassed": evaluationsPassed, "loginBonusDays": loginBonusDays,
-                    "missionSeconds": missionSeconds, "missionsCompleted": missionsCompleted, "missionsStarted": missionsStarted,
-                    "perfectScores": perfectScores, "ticketsCharged": ticketsCharged, "ticketsGranted": ticketsGranted,
-                    "ticketsOwed": ticketsOwed, "ticketsRepaid": ticketsRepaid, "ticketsUsed": ticketsUsed])
+        object.add(["evaluationsFailed": .integer(evaluationsFailed), "evaluationsPassed": .integer(evaluationsPassed),
+                    "loginBonusDays": .integer(loginBonusDays), "missionSeconds": .integer(missionSeconds),
+                    "missionsCompleted": .integer(missionsCompleted), "missionsStarted": .integer(missionsStarted),
+                    "perfectScores": .integer(perfectScores), "ticketsCharged": .integer(ticketsCharged),
+                    "ticketsGranted": .integer(ticketsGranted), "ticketsOwed": .integer(ticketsOwed),
+                    "ticketsRepaid": .integer(ticketsRepaid), "ticketsUsed": .integer(ticketsUsed)])
     }
 }
 

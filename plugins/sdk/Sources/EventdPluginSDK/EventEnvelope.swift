@@ -202,12 +202,10 @@ extension Event {
             (text[0], text[1], text[2]) = (UInt8(ascii: "f"), UInt8(ascii: "u"), UInt8(ascii: "-"))
             for (half, value) in [a, b].enumerated() {
                 for digit in 0..<16 {
-                    text[3 + half * 16 + digit] = hexDigits[Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * digit)) & 0xF)]
+                    text[3 + half * 16 + digit] = JSONWriter.hex[Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * digit)) & 0xF)]
                 }
             }
             return 35
         }
     }
 }
-
-private let hexDigits = Array("0123456789abcdef".utf8)

@@ -94,11 +94,6 @@ public struct JSONObject {
         out.bool(value)
     }
 
-    /// Integer members, in order.
-    public mutating func add(_ members: KeyValuePairs<StaticString, Int>) {
-        for (key, value) in members { add(key, value) }
-    }
-
     /// Scalar members, in order (a nil one is left out).
     public mutating func add(_ members: KeyValuePairs<StaticString, JSONScalar>) {
         for (key, value) in members {
@@ -190,12 +185,6 @@ public struct JSONObject {
     }
 
     private static func precedes(_ a: StaticString, _ b: StaticString) -> Bool {
-        a.withUTF8Buffer { x in
-            b.withUTF8Buffer { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
-        }
+        a.withUTF8Buffer { x in b.withUTF8Buffer { y in JSONWriter.precedes(x, y) } }
     }
 }

@@ -63,16 +63,19 @@ struct JSONWriter {
     /// Byte order of the UTF-8 forms (what `sortedKeys` sorts by), with one `memcmp` for native strings.
     static func precedes(_ a: String, _ b: String) -> Bool {
         let fast = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
+            b.utf8.withContiguousStorageIfAvailable { y in precedes(x, y) }
         }
         return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
+    static func precedes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(x.count, y.count)
+        let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+        return order != 0 ? order < 0 : x.count < y.count
+    }
+
+    /// Lower-case hex digits (escapes here, follow-up ids in `Event.followUpID`).
+    static let hex = Array("0123456789abcdef".utf8)
     private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8), nullBytes = Array("null".utf8)
 
     /// As Foundation escapes: the short forms where JSON has them, else `\u00xx` in lower case.
