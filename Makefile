@@ -118,6 +118,10 @@ demo:
 # The plugin template too (built outside its directory: -dev ships that directory as it is).
 test-plugins:
 	@for p in sdk $(PLUGINS); do echo "== tests of plugins/$$p"; $(SWIFT) test --package-path plugins/$$p; done
+	@# Release builds compile the SDK with cross-module optimisation (plugins/sdk/Package.swift): the JSON
+	@# coders' byte-for-byte tests run once more as shipped, in the SDK and in payment (its wallet).
+	@for p in sdk payment; do echo "== tests of plugins/$$p (release)"; \
+	  $(SWIFT) test -c release -Xswiftc -enable-testing --package-path plugins/$$p --scratch-path $(CURDIR)/.build-plugins/release-tests-$$p; done
 	@echo "== tests of the plugin template"
 	$(SWIFT) test --package-path packaging/debian/plugin-template --scratch-path $(CURDIR)/.build-plugins/template
 

@@ -140,11 +140,13 @@ public struct JSONObject {
     public mutating func add<V: JSONObjectEncodable>(_ key: StaticString, _ value: [String: V]) throws {
         member(key)
         out.append(UInt8(ascii: "{"))
-        for (index, entry) in value.sorted(by: { JSONWriter.precedes($0.key, $1.key) }).enumerated() {
+        // The entries' positions are sorted, not the entries: no value is copied to sort, none looked up again.
+        let keys = value.keys, values = value.values
+        for (index, position) in value.indices.sorted(by: { JSONWriter.precedes(keys[$0], keys[$1]) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.string(entry.key)
+            out.string(keys[position])
             out.append(UInt8(ascii: ":"))
-            try direct(entry.value)
+            try direct(values[position])
         }
         out.append(UInt8(ascii: "}"))
     }
