@@ -34,7 +34,7 @@ public final class HostContext: @unchecked Sendable {
             abi_major: DTE_ABI_MAJOR,
             struct_size: UInt32(MemoryLayout<dte_host_api>.size),
             log: hostLog, produce: hostProduce, state_get: hostStateGet, state_put: hostStatePut,
-            state_delete: hostStateDelete))
+            state_delete: hostStateDelete, log_enabled: hostLogEnabled))
         return table
     }()
 }
@@ -48,16 +48,27 @@ private func noteBusy(_ error: Error) {
     ctx.map { Unmanaged<HostContext>.fromOpaque($0).takeUnretainedValue() }
 }
 
-private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level, _ message: UnsafePointer<CChar>?,
-                     _ fields: UnsafePointer<dte_field>?, _ count: Int) {
-    guard let host = context(ctx), let message else { return }
-    let swiftLevel: Logger.Level = switch level {
+private func logLevel(_ level: dte_log_level) -> Logger.Level {
+    switch level {
     case DTE_LOG_DEBUG: .debug
     case DTE_LOG_INFO: .info
     case DTE_LOG_WARNING: .warning
     default: .error
     }
-    // Below the configured level: dropped before its fields are copied.
+}
+
+/// Whether a line at `level` is kept: the plugin then builds its fields (the payment plugin's
+/// per-event debug line cost it a dictionary and a dozen string copies per event when dropped).
+private func hostLogEnabled(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level) -> Int32 {
+    guard let host = context(ctx) else { return 0 }
+    return logLevel(level) >= host.logger.logLevel ? 1 : 0
+}
+
+private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ level: dte_log_level, _ message: UnsafePointer<CChar>?,
+                     _ fields: UnsafePointer<dte_field>?, _ count: Int) {
+    guard let host = context(ctx), let message else { return }
+    let swiftLevel = logLevel(level)
+    // Below the configured level: dropped before its fields are copied (a plugin that does not ask first).
     guard swiftLevel >= host.logger.logLevel else { return }
     var metadata: Logger.Metadata = [:]
     if let fields {

@@ -20,7 +20,7 @@ struct Wallet: RemembersEvents, Equatable {
     var lastSessionId: String?
     var usage: Usage
     /// Ticket charges and rewards per mission id.
-    var missions: [String: MissionAccount]
+    var missions: SortedKeyMap<MissionAccount>
     /// Ids of the latest events applied, newest last: a redelivered event
     /// found here has already had all its effects.
     var recentEvents: [String]

@@ -17,3 +17,4 @@ _Static_assert(offsetof(dte_plugin, abi_major) == 0 && offsetof(dte_plugin, stru
                "the version words lead the registration struct");
 _Static_assert(offsetof(dte_plugin, check_settings) == DTE_PLUGIN_V1_SIZE, "check_settings is the first field after v1");
 _Static_assert(offsetof(dte_event, attempt) == DTE_EVENT_V1_SIZE, "attempt is the first event field after v1");
+_Static_assert(offsetof(dte_host_api, log_enabled) == DTE_HOST_API_V1_SIZE, "log_enabled is the first host field after v1");

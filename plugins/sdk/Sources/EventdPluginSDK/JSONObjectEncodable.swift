@@ -151,6 +151,19 @@ public struct JSONObject {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// A map already in key order: no sort.
+    public mutating func add<V: JSONObjectEncodable>(_ key: StaticString, _ value: SortedKeyMap<V>) throws {
+        member(key)
+        out.append(UInt8(ascii: "{"))
+        for index in value.keys.indices {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.string(value.keys[index])
+            out.append(UInt8(ascii: ":"))
+            try direct(value.values[index])
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// A value that writes itself.
     public mutating func add<T: JSONObjectEncodable>(_ key: StaticString, _ value: T) throws {
         member(key)

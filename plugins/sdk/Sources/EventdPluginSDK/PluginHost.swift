@@ -33,8 +33,10 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     /// Writes a structured log line through the daemon's logger.
-    public func log(_ level: LogLevel, _ message: String, _ fields: [String: String] = [:]) {
-        let pairs = fields.sorted { $0.key < $1.key }
+    /// The fields are evaluated only when the host keeps lines at `level`.
+    public func log(_ level: LogLevel, _ message: String, _ fields: @autoclosure () -> [String: String] = [:]) {
+        guard isLogged(level) else { return }
+        let pairs = fields().sorted { $0.key < $1.key }
         var cStrings: [UnsafeMutablePointer<CChar>] = []
         defer { cStrings.forEach { free($0) } }
         var cFields: [dte_field] = []
@@ -47,6 +49,16 @@ public final class PluginHost: @unchecked Sendable {
             cFields.withUnsafeBufferPointer { api.pointee.log(ctx, level.c, m, $0.baseAddress, $0.count) }
         }
     }
+
+    /// Whether the host keeps log lines at `level` (the daemon's log level; always true with a
+    /// host older than the question, which drops them itself).
+    public func isLogged(_ level: LogLevel) -> Bool {
+        guard api.pointee.struct_size >= Self.logEnabledEnd, let logEnabled = api.pointee.log_enabled else { return true }
+        return logEnabled(ctx, level.c) != 0
+    }
+
+    private static let logEnabledEnd = UInt32(MemoryLayout<dte_host_api>.offset(of: \dte_host_api.log_enabled)!
+                                              + MemoryLayout<UnsafeRawPointer>.size)
 
     /// Queues an event on the daemon's shared producer. From inside `handle`,
     /// the source event is committed only once this one is acknowledged.

@@ -32,6 +32,16 @@ public final class TestHost: @unchecked Sendable {
     public var state: [[UInt8]: [UInt8]] = [:]
     public var produced: [ProducedEvent] = []
     public var logs: [(level: Int, message: String, fields: [String: String])] = []
+    /// The lowest level `log_enabled` says is kept (a `dte_log_level`'s raw value; 0, debug: every line).
+    public var keptLogLevel = 0
+    /// The `struct_size` the host table reports: lower it to `DTE_HOST_API_V1_SIZE` to stand for a
+    /// daemon older than the fields appended since.
+    public var apiStructSize = UInt32(MemoryLayout<dte_host_api>.size) {
+        didSet {
+            api.struct_size = apiStructSize
+            boundAPI?.pointee.struct_size = apiStructSize
+        }
+    }
     /// When set, `produce` fails with this host code.
     public var failProduce: Int32?
     /// Emulate the daemon's idempotency ledger: a transactional plugin's
@@ -94,6 +104,10 @@ public final class TestHost: @unchecked Sendable {
             let host = Unmanaged<TestHost>.fromOpaque(ctx!).takeUnretainedValue()
             let removed = host.state.removeValue(forKey: Array(UnsafeRawBufferPointer(start: key, count: keyLen)))
             return removed == nil ? DTE_HOST_NOT_FOUND : DTE_HOST_OK
+        }
+        api.log_enabled = { ctx, level in
+            let host = Unmanaged<TestHost>.fromOpaque(ctx!).takeUnretainedValue()
+            return Int(level.rawValue) >= host.keptLogLevel ? 1 : 0
         }
     }
 

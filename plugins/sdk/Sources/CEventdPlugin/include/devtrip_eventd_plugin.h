@@ -193,6 +193,13 @@ typedef struct dte_host_api {
      * there was none; DTE_HOST_E_INVALID for a NULL key; DTE_HOST_E_FAILED
      * when the store failed. */
     int (*state_delete)(void *ctx, const void *key, size_t key_len);
+
+    /* Appended after v1 (call it only when `struct_size` covers it): 1 when a
+     * `log` call at `level` would be kept (the daemon's log level), else 0,
+     * so that a plugin builds a line's fields only for a line that is kept.
+     * The answer can change (a reload may change the level). A plugin whose
+     * host lacks it logs as if it returned 1. */
+    int (*log_enabled)(void *ctx, dte_log_level level);
 } dte_host_api;
 
 /* The registration struct a plugin exports. */
