@@ -33,7 +33,7 @@ public struct EventEnvelope<Payload: Decodable> {
         let trace = event.headerString(LineageField.traceparentHeader)
         guard let type = event.headerString("ce_type") else {
             // One pass: the payload decodes in place as `Payload` (its errors name `payload.<field>`).
-            self = try Self.decode(JSONForm.self, from: Data(value), prefix: "").envelope
+            self = try Self.decode(JSONForm.self, from: value, prefix: "").envelope
             traceparent = trace
             return
         }
@@ -41,7 +41,7 @@ public struct EventEnvelope<Payload: Decodable> {
         guard let time = event.headerString("ce_time") else { throw EventDecodingError("CloudEvents record without ce_time") }
         self.init(id: id, type: type, at: try Self.timestamp(time, field: "ce_time"),
                   source: event.headerString("ce_source"), subject: event.headerString("ce_subject"),
-                  payload: try Self.decode(Payload.self, from: Data(value), prefix: ""),
+                  payload: try Self.decode(Payload.self, from: value, prefix: ""),
                   causation: event.headerString(LineageField.causationHeader),
                   correlation: event.headerString(LineageField.correlationHeader), trace: trace)
     }
@@ -80,11 +80,11 @@ public struct EventEnvelope<Payload: Decodable> {
         return date
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, prefix: String) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], prefix: String) throws -> T {
         // Plain JSON first; anything it does not take (or an error) is Foundation's to decode.
-        if let value = data.withUnsafeBytes({ PlainJSON.decode(T.self, from: $0) }) { return value }
+        if let value = bytes.withUnsafeBytes({ PlainJSON.decode(T.self, from: $0) }) { return value }
         do {
-            return try sharedDecoder.decode(T.self, from: data)
+            return try sharedDecoder.decode(T.self, from: Data(bytes))
         } catch {
             // Errors the envelope's own checks throw pass through as they are.
             throw (error as? DecodingError).map { EventDecodingError(describe($0, prefix: prefix)) }

@@ -20,7 +20,7 @@ enum PlainJSON {
 }
 
 /// A parsed plain JSON value.
-indirect enum PlainValue {
+enum PlainValue {
     case object([(key: String, value: PlainValue)])
     case array([PlainValue])
     case string(String)
@@ -236,22 +236,37 @@ struct PlainKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func contains(_ key: Key) -> Bool { members.contains { $0.key == key.stringValue } }
 
-    private func member(_ key: Key) throws -> PlainDecoder {
+    private func value(_ key: Key) throws -> PlainValue {
         guard let found = members.first(where: { $0.key == key.stringValue }) else { throw decoder.giveUp() }
-        return decoder.child(found.value, key)
+        return found.value
     }
 
+    private func member(_ key: Key) throws -> PlainDecoder { decoder.child(try value(key), key) }
+
     func decodeNil(forKey key: Key) throws -> Bool {
-        if case .null = try member(key).value { return true }
+        if case .null = try value(key) { return true }
         return false
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try member(key).decode(T.self) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try member(key).decode(type) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try member(key).decode(type) }
+    // Strings and booleans straight from the member: no decoder per field (what PlainDecoder.decode does for them).
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        guard case .bool(let flag) = try value(key) else { throw decoder.giveUp() }
+        return flag
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        guard case .string(let text) = try value(key) else { throw decoder.giveUp() }
+        return text
+    }
+
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        guard case .integer(let number) = try value(key), let exact = Int(exactly: number) else { throw decoder.giveUp() }
+        return exact
+    }
+
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try member(key).decode(type) }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try member(key).decode(type) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try member(key).decode(type) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try member(key).decode(type) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try member(key).decode(type) }
     func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try member(key).decode(type) }

@@ -78,23 +78,44 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Reads a value of the plugin's persistent store; `nil` when absent.
     public func state(_ key: String) throws -> [UInt8]? {
-        var capacity = 256
-        while true {
-            var buffer = [UInt8](repeating: 0, count: capacity)
+        var key = key
+        return try key.withUTF8 { k in
+            // Most values fit a scratch buffer on the stack: one host call and one copy. (The payment
+            // wallet, 6 KB, took two calls, two zero-filled buffers and a third copy before.)
             var length = 0
-            let rc = Array(key.utf8).withUnsafeBytes { k in
-                buffer.withUnsafeMutableBytes { b in
-                    api.pointee.state_get(ctx, k.baseAddress, k.count, b.baseAddress, b.count, &length)
+            let first = try withUnsafeTemporaryAllocation(byteCount: Self.scratchBytes, alignment: 1) { scratch -> [UInt8]? in
+                let rc = api.pointee.state_get(ctx, k.baseAddress, k.count, scratch.baseAddress, scratch.count, &length)
+                switch rc {
+                case DTE_HOST_OK: return Array(UnsafeRawBufferPointer(rebasing: scratch.prefix(length)))
+                case DTE_HOST_NOT_FOUND:
+                    length = 0
+                    return nil
+                case DTE_HOST_E_TOO_SMALL where length > scratch.count: return nil
+                default: throw HostError(code: rc, operation: "state_get")
                 }
             }
-            switch rc {
-            case DTE_HOST_OK: return Array(buffer.prefix(length))
-            case DTE_HOST_NOT_FOUND: return nil
-            case DTE_HOST_E_TOO_SMALL: capacity = length
-            default: throw HostError(code: rc, operation: "state_get")
+            if let first { return first }
+            // Larger: a buffer of the size the host said, again until it fits (the value may grow meanwhile).
+            while length > 0 {
+                var rc = DTE_HOST_OK
+                let needed = length
+                let value = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
+                    rc = api.pointee.state_get(ctx, k.baseAddress, k.count, buffer.baseAddress, needed, &length)
+                    count = rc == DTE_HOST_OK ? length : 0
+                }
+                switch rc {
+                case DTE_HOST_OK: return value
+                case DTE_HOST_NOT_FOUND: return nil
+                case DTE_HOST_E_TOO_SMALL where length > needed: continue
+                default: throw HostError(code: rc, operation: "state_get")
+                }
             }
+            return nil
         }
     }
+
+    /// The stack buffer a state read tries first.
+    private static let scratchBytes = 16 << 10
 
     /// Reads a UTF-8 string value of the store.
     public func stateString(_ key: String) throws -> String? {
