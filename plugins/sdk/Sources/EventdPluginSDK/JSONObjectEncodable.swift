@@ -125,41 +125,41 @@ public struct JSONObject {
 
     /// A map with string keys: an object with its keys sorted.
     public mutating func add<V: Encodable>(_ key: StaticString, _ value: [String: V]) throws {
-        member(key)
-        out.append(UInt8(ascii: "{"))
-        for (index, name) in value.keys.sorted(by: JSONWriter.precedes).enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.string(name)
-            out.append(UInt8(ascii: ":"))
-            try self.value(value[name]!)
-        }
-        out.append(UInt8(ascii: "}"))
+        let keys = value.keys, values = value.values
+        try object(key, Self.sortedPositions(value), { keys[$0] }) { try $0.value(values[$1]) }
     }
 
     /// A map of values that write themselves: no dynamic cast per value.
     public mutating func add<V: JSONObjectEncodable>(_ key: StaticString, _ value: [String: V]) throws {
-        member(key)
-        out.append(UInt8(ascii: "{"))
-        // The entries' positions are sorted, not the entries: no value is copied to sort, none looked up again.
         let keys = value.keys, values = value.values
-        for (index, position) in value.indices.sorted(by: { JSONWriter.precedes(keys[$0], keys[$1]) }).enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.string(keys[position])
-            out.append(UInt8(ascii: ":"))
-            try direct(values[position])
-        }
-        out.append(UInt8(ascii: "}"))
+        try object(key, Self.sortedPositions(value), { keys[$0] }) { try $0.direct(values[$1]) }
     }
 
     /// A map already in key order: no sort.
     public mutating func add<V: JSONObjectEncodable>(_ key: StaticString, _ value: SortedKeyMap<V>) throws {
+        try object(key, value.keys.indices, { value.keys[$0] }) { try $0.direct(value.values[$1]) }
+    }
+
+    /// A dictionary's positions in key order: the positions are sorted, not the entries, so no value
+    /// is copied to sort and none is looked up again by its key.
+    private static func sortedPositions<V>(_ map: [String: V]) -> [Dictionary<String, V>.Index] {
+        let keys = map.keys
+        return map.indices.sorted { JSONWriter.precedes(keys[$0], keys[$1]) }
+    }
+
+    /// Member `key`: an object of the members at `positions`, in that order, each named by `name`
+    /// and its value written by `write`.
+    private mutating func object<Positions: Sequence>(
+        _ key: StaticString, _ positions: Positions, _ name: (Positions.Element) -> String,
+        _ write: (inout JSONObject, Positions.Element) throws -> Void
+    ) throws {
         member(key)
         out.append(UInt8(ascii: "{"))
-        for index in value.keys.indices {
+        for (index, position) in positions.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.string(value.keys[index])
+            out.string(name(position))
             out.append(UInt8(ascii: ":"))
-            try direct(value.values[index])
+            try write(&self, position)
         }
         out.append(UInt8(ascii: "}"))
     }

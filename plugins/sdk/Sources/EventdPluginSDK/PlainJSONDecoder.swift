@@ -192,9 +192,17 @@ final class PlainDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { PlainSingleContainer(decoder: self) }
 
-    /// `value` as a `T`: the scalars directly, others through their own `init(from:)`; types
-    /// Foundation's decoder treats specially are not taken.
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    /// `value` as a `T`.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try decode(value, as: type) { self } }
+
+    /// `value` (this decoder's or a member's) as a `T`: the scalars directly, others through their own
+    /// `init(from:)` with the decoder `nested` makes (made only then: a member's scalar needs none);
+    /// types Foundation's decoder treats specially are not taken.
+    func decode<T: Decodable>(_ value: PlainValue, as type: T.Type, nested: () -> PlainDecoder) throws -> T {
+        func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+            guard case .integer(let number) = value, let exact = I(exactly: number) else { throw giveUp() }
+            return exact
+        }
         switch type {
         case is String.Type:
             guard case .string(let text) = value else { throw giveUp() }
@@ -214,13 +222,8 @@ final class PlainDecoder: Decoder {
         case is UInt8.Type: return try integer(UInt8.self) as! T
         // Foundation's decoder reads these its own way (and the floating-point types are not plain here).
         case is Date.Type, is Data.Type, is URL.Type, is Decimal.Type, is Double.Type, is Float.Type: throw giveUp()
-        default: return try T(from: self)
+        default: return try T(from: nested())
         }
-    }
-
-    private func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
-        guard case .integer(let number) = value, let exact = I(exactly: number) else { throw giveUp() }
-        return exact
     }
 
     func child(_ value: PlainValue, _ key: any CodingKey) -> PlainDecoder {
@@ -243,39 +246,32 @@ struct PlainKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func member(_ key: Key) throws -> PlainDecoder { decoder.child(try value(key), key) }
 
+    /// A member as a `T`: a scalar straight from its value, without a decoder of its own.
+    private func read<T: Decodable>(_ key: Key) throws -> T {
+        let found = try value(key)
+        return try decoder.decode(found, as: T.self) { decoder.child(found, key) }
+    }
+
     func decodeNil(forKey key: Key) throws -> Bool {
         if case .null = try value(key) { return true }
         return false
     }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try member(key).decode(T.self) }
-    // Strings and booleans straight from the member: no decoder per field (what PlainDecoder.decode does for them).
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
-        guard case .bool(let flag) = try value(key) else { throw decoder.giveUp() }
-        return flag
-    }
-
-    func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        guard case .string(let text) = try value(key) else { throw decoder.giveUp() }
-        return text
-    }
-
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
-        guard case .integer(let number) = try value(key), let exact = Int(exactly: number) else { throw decoder.giveUp() }
-        return exact
-    }
-
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try member(key).decode(type) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try member(key).decode(type) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try member(key).decode(type) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try member(key).decode(type) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try member(key).decode(type) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try member(key).decode(type) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try member(key).decode(type) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try member(key).decode(type) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try member(key).decode(type) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try member(key).decode(type) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try member(key).decode(type) }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try read(key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(key) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(key) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(key) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try read(key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try read(key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try read(key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try read(key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try read(key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try read(key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try read(key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try read(key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try read(key) }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try member(key).container(keyedBy: type)
