@@ -1,8 +1,11 @@
 // Group commit: a partition batch's events for a transactional plugin run in
 // one store transaction, a savepoint per event, committed (durably) before the
-// batch's offsets are stored. A batch marker written before the plugin gets any
-// event tells a crash apart; the batch a crash left behind is handed over again
-// one event at a time, so quarantine still names the one event that was in the plugin.
+// batch's offsets are stored. A store may send the commit and let the next
+// partition's transaction begin while it becomes durable: the polling thread
+// waits for it (`commits`) before it stores the batch's offsets. A batch marker
+// written before the plugin gets any event tells a crash apart; the batch a crash
+// left behind is handed over again one event at a time, so quarantine still names
+// the one event that was in the plugin.
 import EventdKafka
 import EventdPluginHost
 import EventdStore
@@ -20,8 +23,8 @@ final class BatchCommit {
     /// Plugins whose earlier batch a crash left behind, with the starts it had: their events go one
     /// at a time, each inheriting those starts.
     private var suspect: [ObjectIdentifier: (plugin: PluginInstance, starts: Int)] = [:]
-    /// Plugins whose transactions committed (their outbox relays are told).
-    private(set) var committed: [PluginInstance] = []
+    /// Plugins whose transactions were sent, with the wait for each to be durable (then their outbox relays are told).
+    private(set) var commits: [(plugin: PluginInstance, pending: PendingCommit)] = []
 
     /// The batch's event ids, for a store that looks the ledger up ahead (computed on first use).
     private let findEventIDs: () -> [String]
@@ -72,13 +75,13 @@ final class BatchCommit {
     /// Starts an event inherits from a batch a crash left behind (0: none).
     func inherited(_ plugin: PluginInstance) -> Int { suspect[ObjectIdentifier(plugin)]?.starts ?? 0 }
 
-    /// Commits the open transaction (durable on return) and clears the batch markers it covered.
+    /// Sends the open transaction's commit and clears the batch markers it covered (the plugin is done
+    /// with those events; a crash before the commit is durable is not the plugin's).
     func commit() throws {
         guard let plugin = open else { return }
         open = nil
         let store = plugin.context.state
-        try store.commitBatch()
-        committed.append(plugin)
+        commits.append((plugin, try store.sendBatch()))
         try store.finishBatch(group: group, topic: topic, partition: partition, through: offsets.upperBound)
     }
 

@@ -39,7 +39,8 @@ extension GroupConsumer {
                 if result.notDue != nil { break }
             }
         }
-        // On disk before the caller stores any offset of this batch; if it is not, the partition is read again.
+        // On disk before the caller stores any offset of this batch (it waits for `commits`); if it is not,
+        // the partition is read again.
         do { try commit.finish() } catch {
             commit.rollback()
             logger.error("state store commit failed; the partition is read again", metadata: [
@@ -47,7 +48,7 @@ extension GroupConsumer {
             ])
             tracker.fail(.local(step: "store commit", reason: "\(error)"))
         }
-        for plugin in commit.committed { outboxCommitted(plugin) }
+        result.commits = commit.commits
         // Metrics are recorded here, in parallel across partitions, not on the polling thread.
         metrics.record(group: group, topic: batch[indices[0]].topic, result)
         return result

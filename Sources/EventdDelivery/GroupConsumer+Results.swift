@@ -4,6 +4,7 @@ import EventdConfig
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
+import EventdStore
 import Foundation
 import Logging
 
@@ -17,6 +18,8 @@ extension GroupConsumer {
         var notDue: (offset: Int64, due: ContinuousClock.Instant)?
         /// With `notDue` for an in-memory retry: where the stopped event's handlers stand.
         var memo: RetryMemo?
+        /// Store commits sent for the bucket: durable before its offsets are stored.
+        var commits: [(plugin: PluginInstance, pending: PendingCommit)] = []
 
         /// Each (plugin, event)'s results.
         public var handlerStats: Dictionary<HandlerKey, HandlerStats>.Values { handlers.values }

@@ -6,6 +6,7 @@ import EventdConfig
 import EventdKafka
 import EventdPluginHost
 import EventdRouting
+import EventdStore
 import Foundation
 import Logging
 
@@ -169,8 +170,24 @@ public final class GroupConsumer: KafkaClientEvents, @unchecked Sendable {
                                            tracker: trackers[index])
                 }
             }
-            // Acknowledgements are awaited once for the whole batch, not partition by partition.
-            for index in results.indices { results[index].deliveryFailure = trackers[index].wait() }
+            // Acknowledgements are awaited once for the whole batch, not partition by partition, and so are the
+            // store commits the partitions sent (each partition's transaction began on top of the one sent before).
+            for index in results.indices {
+                results[index].deliveryFailure = trackers[index].wait()
+                for (plugin, pending) in results[index].commits {
+                    do {
+                        try pending.wait()
+                        outboxCommitted(plugin)
+                    } catch {
+                        logger.error("state store commit failed; the partition is read again", metadata: [
+                            "topic": "\(order[index].topic)", "partition": "\(order[index].partition)", "plugin": "\(plugin.name)",
+                            "error": "\(error)",
+                        ])
+                        results[index].deliveryFailure = results[index].deliveryFailure ?? .local(step: "store commit", reason: "\(error)")
+                    }
+                }
+                results[index].commits = []
+            }
             var toStore: [(TopicPartition, Int64)] = []
             var total = GroupCounters()
             for (index, tp) in order.enumerated() {

@@ -36,6 +36,10 @@ public protocol PluginStore: AnyObject, Sendable {
     func beginBatch() throws
     /// Commits the batch transaction; on return it is durable (on disk), so offsets may follow.
     func commitBatch() throws
+    /// Ends the batch transaction like `commitBatch`, but may return before the commit is durable:
+    /// the next transaction may begin at once (it sees this one's writes), and offsets wait for
+    /// `PendingCommit.wait`. When that wait fails, the transactions begun on top of this one fail too.
+    func sendBatch() throws -> PendingCommit
     func rollbackBatch()
     /// Inside `transaction` or a batch: runs `body` so that its writes are kept when it
     /// returns `commit` and undone otherwise, leaving the enclosing transaction open.

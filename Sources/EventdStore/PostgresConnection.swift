@@ -17,6 +17,8 @@ final class PostgresConnection {
     /// The store this session serves, for StoreHealth; reported lost until a statement succeeds again.
     private let name: String
     private var reportedLost = false
+    /// Sessions opened so far: a session-level lock taken on one is gone once it is replaced.
+    private(set) var sessionNumber = 0
 
     /// - Parameter waitForServer: a server that cannot be reached is not an error: the session is
     ///   reported lost (StoreHealth) and connects on its first use once the server answers.
@@ -43,6 +45,7 @@ final class PostgresConnection {
         }
         // Notices (a ROLLBACK with nothing open, an index created) are not errors: libpq would print them on stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        sessionNumber += 1
         for sql in setup { try simple(sql) }
     }
 
@@ -64,6 +67,9 @@ final class PostgresConnection {
         }
         return .unavailable(reason)
     }
+
+    /// Whether the current session is open (not lost since its last statement).
+    var isOpen: Bool { conn.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
     /// Rolls back the transaction open on this session, if any.
     func endClaim() throws {

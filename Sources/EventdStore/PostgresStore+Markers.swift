@@ -1,13 +1,14 @@
-// In-flight markers and parked keys on PostgreSQL: autocommit writes under the
-// transaction lock (never inside another thread's open batch on the shared
-// session), committed without waiting for the WAL flush (the session default).
+// In-flight markers and parked keys on PostgreSQL: autocommit writes on the
+// store's session (which never has a server transaction open: transactions live
+// on the client until their commit), committed without waiting for the WAL flush
+// (the session default).
 import Foundation
 
 extension PostgresStore {
-    /// Runs one autocommit write while no transaction of this process is open on the session.
+    /// Runs one autocommit write; the statements inside run on the session one at a time.
     @discardableResult
     private func outside<R>(_ body: () throws -> R) throws -> R {
-        try transactionLock.withLock { try body() }
+        try sessionLock.withLock { try body() }
     }
 
     private func delivery(_ group: String, _ topic: String, _ partition: Int32, _ offset: Int64) -> [PostgresValue] {

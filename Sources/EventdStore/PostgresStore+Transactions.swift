@@ -1,46 +1,153 @@
 // Transactions over a plugin's PostgreSQL schema: one per handle or per
 // partition batch, savepoints per event, and the ledger written inside them.
+// A transaction lives on the client until its commit, which a committer thread
+// sends as one statement while the next transaction is handled on top of it.
 import Foundation
 
+/// A transaction whose commit was sent: what it wrote, the schema version it expected and the one it sets.
+struct InFlightCommit {
+    let expected: Int64
+    let next: Int64
+    let writes: PendingWrites
+    let ticket: PendingCommit
+}
+
 extension PostgresStore {
-    /// Opens a transaction that holds this store's advisory lock until it ends (every daemon of the
-    /// fleet waits for it) and whose commit waits for the WAL flush (durable before offsets move). The
-    /// commit count read under the lock says whether the values cached from earlier transactions still hold.
+    /// Whether `session` holds the schema's lock (a session-level advisory lock: a lost session lost it).
+    var holdsLock: Bool { lockedSession == session.sessionNumber && session.isOpen }
+
+    /// Opens a transaction on the client: its writes stay here until its commit is sent. The schema's
+    /// lock (every daemon of the fleet waits for it) is taken by the first transaction and held while
+    /// later ones begin on top of the commits still on their way; it goes once none is open and the last
+    /// commit landed (`releaseIfIdle`). The schema version read when the lock is taken says whether cached values hold.
     func beginTransaction() throws {
+        // After a failed commit the ones sent after it fail too (or, when it committed after all, not):
+        // wait until every commit sent has its outcome, then read the version again.
+        while let last = sessionLock.withLock({ () -> PendingCommit? in
+            settle()
+            guard let last = inFlight.last, cache.generation == nil || !holdsLock else { return nil }
+            return last.ticket
+        }) {
+            last.waitForOutcome()
+        }
         try withSession { session in
-            do {
-                let count = try session.simpleValue("BEGIN; SET LOCAL synchronous_commit TO on; SELECT pg_advisory_xact_lock(\(lockKey)); SELECT n FROM commits")
-                guard let count else { throw StoreError(description: "\(location): the commits table has no row") }
+            settle()
+            if !holdsLock {
+                do {
+                    let count = try session.simpleValue("SELECT pg_advisory_lock(\(lockKey)); SELECT n FROM commits")
+                    guard let count else { throw StoreError(description: "\(location): the commits table has no row") }
+                    lockedSession = session.sessionNumber
+                    cache.begin(generation: count)
+                } catch {
+                    _ = try? session.simpleValue("SELECT pg_advisory_unlock_all()")
+                    throw error
+                }
+            } else if cache.generation == nil {
+                guard let count = try session.simpleValue("SELECT n FROM commits") else {
+                    throw StoreError(description: "\(location): the commits table has no row")
+                }
                 cache.begin(generation: count)
-                beganAt = count
-                pending = PendingWrites()
-            } catch {
-                try? session.simple("ROLLBACK")
-                throw error
+            }
+            expected = inFlight.last?.next ?? cache.generation
+            pending = PendingWrites()
+        }
+    }
+
+    /// Commits (durable on return) or rolls back the open transaction.
+    func endTransaction(commit: Bool) throws {
+        guard commit else {
+            sessionLock.withLock {
+                pending = nil
+                expected = nil
+                cache.endBatch()
+            }
+            return releaseIfIdle()
+        }
+        try sessionLock.withLock { send() }.wait()
+    }
+
+    /// Sends the batch transaction's commit and lets the next transaction begin.
+    public func sendBatch() throws -> PendingCommit {
+        defer { transactionLock.unlock() }
+        return sessionLock.withLock { send() }
+    }
+
+    /// Hands the open transaction's writes to the committer: one statement, its own transaction on the
+    /// commit session, which checks that the schema's version is still the one expected. Under `sessionLock`.
+    /// - Parameter endingBatch: false for a part of a batch (the batch's ledger look-ahead stays).
+    private func send(endingBatch: Bool = true) -> PendingCommit {
+        let writes = pending, version = expected
+        pending = nil
+        expected = nil
+        if endingBatch { cache.endBatch() }
+        let ticket = PendingCommit { [weak self] in self?.releaseIfIdle() }
+        guard let writes, let version, !writes.isEmpty else {
+            // Nothing to write: durable once the commits sent before it are (the batch's earlier parts).
+            if let previous = inFlight.last?.ticket {
+                committer.async { [self] in
+                    ticket.resolve(previous.waitForOutcome().map { _ in version ?? 0 })
+                    releaseIfIdle()
+                }
+            } else {
+                ticket.resolve(.success(version ?? 0))
+            }
+            return ticket
+        }
+        var next = Int64.random(in: 1...Int64.max)
+        while next == version { next = Int64.random(in: 1...Int64.max) }
+        inFlight.append(InFlightCommit(expected: version, next: next, writes: writes, ticket: ticket))
+        committer.async { [self, next] in
+            ticket.resolve(Result { try flush(writes, expected: version, next: next) })
+            // The lock goes as soon as nothing is open or on its way, not when the engine waits: a thread that
+            // sent this commit may be waiting for another schema's lock, which another daemon holds the same way.
+            releaseIfIdle()
+        }
+        return ticket
+    }
+
+    /// On the committer's queue: the writes in one statement, committed (the WAL flushed) when it returns.
+    /// - Returns: the schema's version after it (`next`).
+    private func flush(_ writes: PendingWrites, expected version: Int64, next: Int64) throws -> Int64 {
+        if commitSession == nil {
+            commitSession = try PostgresConnection(url: url, setup: Self.sessionSetup(schema, durable: true), name: schema)
+        }
+        var after: Int64?
+        try commitSession!.run(PendingWrites.flushSQL, writes.parameters + [.int(version), .int(next)]) { after = $0.int(0) }
+        guard let after else {
+            // Another writer committed (or the commit this one was begun on failed): its events are handled again.
+            throw StoreError(description: "\(location): the schema changed while the batch was handled; it is handled again", isBusy: true)
+        }
+        return after
+    }
+
+    /// Takes the outcomes of finished commits, oldest first, into the cache. Under `sessionLock`.
+    func settle() {
+        while let first = inFlight.first, let result = first.ticket.result {
+            inFlight.removeFirst()
+            switch result {
+            case .success(let after): cache.committed(first.writes, before: first.expected, after: after)
+            case .failure: cache.clear()
             }
         }
     }
 
-    /// Sends the transaction's writes in one statement, then commits; or rolls back (nothing was sent).
-    func endTransaction(commit: Bool) throws {
-        try withSession { session in
-            let writes = pending
-            pending = nil
-            cache.endBatch()
-            guard commit, let writes else {
-                try session.simple(commit ? "COMMIT" : "ROLLBACK")
-                return
-            }
-            var after: Int64?
-            do {
-                if !writes.isEmpty { try session.run(PendingWrites.flushSQL, writes.parameters) { after = $0.int(0) } }
-                try session.simple("COMMIT")
-            } catch {
-                cache.clear()
-                throw error
-            }
-            if let after { cache.committed(writes, before: beganAt, after: after) }
+    /// Lets the schema's lock go when no transaction is open and every commit sent is settled, so
+    /// that other daemons' transactions go between this daemon's batches.
+    func releaseIfIdle() {
+        sessionLock.withLock {
+            settle()
+            guard pending == nil, inFlight.isEmpty, holdsLock else { return }
+            lockedSession = nil
+            _ = try? session.simpleValue("SELECT pg_advisory_unlock(\(lockKey))")
         }
+    }
+
+    /// A key's value as a commit still on its way wrote it (the newest), nil when none did.
+    func sentValue(_ key: [UInt8]) -> KnownValue? {
+        for commit in inFlight.reversed() {
+            if let value = commit.writes.state[key] { return value }
+        }
+        return nil
     }
 
     /// Savepoints are marks in the pending writes: nothing reaches the server before the commit.
@@ -49,8 +156,21 @@ extension PostgresStore {
     }
 
     func endSavepoint(keep: Bool) throws {
-        sessionLock.withLock { pending?.endSavepoint(keep: keep) }
+        sessionLock.withLock {
+            pending?.endSavepoint(keep: keep)
+            guard keep, let events = pending?.keptEvents, events >= Self.partEvents else { return }
+            // A long batch is committed in parts, between two events: the part's commit goes to the server
+            // while the next part is handled, so that only the last part's is waited for. The batch's wait
+            // covers every part (each expects the version the one before it sets); a part that committed
+            // before a later one failed stays, and its events are skipped when the batch is read again.
+            _ = send(endingBatch: false)
+            expected = inFlight.last?.next ?? cache.generation
+            pending = PendingWrites()
+        }
     }
+
+    /// Events a part of a batch holds before it is sent.
+    static var partEvents: Int { 250 }
 
     func execute(_ sql: String) throws {
         try withSession { session in try session.simple(sql) }
@@ -80,6 +200,7 @@ extension PostgresStore {
         try withSession { session in
             if let pending {
                 if pending.isHandled(group: group, eventID: eventID) { return true }
+                if inFlight.contains(where: { $0.writes.isHandled(group: group, eventID: eventID) }) { return true }
                 if let known = cache.prefetchedHandled(group: group, eventID: eventID) { return known }
             }
             return try session.run("SELECT true FROM ledger WHERE grp = $1 AND event_id = $2", [.text(group), .text(eventID)]) > 0

@@ -43,16 +43,17 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
         self.url = url
         schema = Self.schemaName(plugin: plugin)
         lockKey = "hashtext('eventd.transaction'), hashtext('\(schema)')"
+        committer = DispatchQueue(label: "eventd.commit.\(schema)")
         session = try PostgresConnection(url: url, setup: Self.sessionSetup(schema), name: schema, waitForServer: waitForServer)
         do { try PostgresSchema.migrate(session, schema: schema) } catch let error as StoreError where waitForServer && error.isUnavailable {
             migrationPending = true
         }
     }
 
-    /// Every session works in the plugin's schema; a commit waits for its WAL flush only inside
-    /// transactions (`begin`), the in-flight markers outside them need only outlive the process.
-    static func sessionSetup(_ schema: String) -> [String] {
-        ["SET search_path TO \"\(schema)\"", "SET synchronous_commit TO off", "SET application_name TO 'devtrip-eventd'"]
+    /// Every session works in the plugin's schema; a commit waits for its WAL flush only on the commit
+    /// session (`durable`: transactions), the in-flight markers written on the others need only outlive the process.
+    static func sessionSetup(_ schema: String, durable: Bool = false) -> [String] {
+        ["SET search_path TO \"\(schema)\"", "SET synchronous_commit TO \(durable ? "on" : "off")", "SET application_name TO 'devtrip-eventd'"]
     }
 
     /// Runs `body` on the session, alone, once the schema is migrated (a start with the server down defers it).
@@ -73,11 +74,21 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     var pending: PendingWrites?
     /// Committed values read or written inside transactions, and the batch's ledger look-ahead.
     var cache = ReadCache()
-    /// The schema's commit count when the open transaction began.
-    var beganAt: Int64?
+    /// The schema version the open transaction was handled on: its commit expects to find it there.
+    var expected: Int64?
+    /// Transactions whose commit was sent and is not yet settled, oldest first: the open transaction
+    /// reads their writes over the cache's. Guarded by `sessionLock`.
+    var inFlight: [InFlightCommit] = []
+    /// The `session`'s number when it took the schema's lock (nil: not held). Guarded by `sessionLock`.
+    var lockedSession: Int?
+    /// Runs the commits, one at a time and in order, on `commitSession` (PostgresStore+Transactions).
+    let committer: DispatchQueue
+    /// Opened on the committer's first commit; used on its queue only.
+    var commitSession: PostgresConnection?
 
-    /// Inside a transaction: the transaction's own write, else the cached committed value, else the server's
-    /// (remembered: nobody else commits to the schema while this transaction holds its lock).
+    /// Inside a transaction: the transaction's own write, else that of a commit still on its way, else the
+    /// cached committed value, else the server's (remembered: nobody else commits to the schema while this
+    /// daemon holds its lock, and a key no commit on its way wrote holds the same value before and after them).
     public func withValue<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) throws -> R {
         try withSession { session in
             var result: R?
@@ -86,7 +97,7 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
                 return result ?? body(nil)
             }
             let bytes = Array(key)
-            if let known = pending?.state[bytes] ?? cache[bytes] {
+            if let known = pending?.state[bytes] ?? sentValue(bytes) ?? cache[bytes] {
                 return known.bytes.map { $0.withUnsafeBytes(body) } ?? body(nil)
             }
             var found = KnownValue.absent

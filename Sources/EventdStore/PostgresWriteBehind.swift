@@ -2,8 +2,8 @@
 // commits: the state writes, outbox rows and ledger entries of its events, sent
 // in one statement at commit instead of a round trip each; savepoints are marks
 // in these lists. Beside it, the committed values the store has read or written
-// (valid while no other session committed to the schema: `commits` counts every
-// commit) and the ledger entries looked up ahead for a batch's event ids.
+// (valid while no other session committed to the schema: every commit changes
+// the version in `commits`) and the ledger entries looked up ahead for a batch's event ids.
 import Foundation
 
 /// One key's value as a transaction or the cache knows it.
@@ -63,12 +63,18 @@ struct PendingWrites {
         ledgerSet.contains(LedgerRow(group: group, eventID: eventID))
     }
 
+    /// Outermost savepoints kept (events handled in this transaction).
+    private(set) var keptEvents = 0
+
     mutating func savepoint() { marks.append((undo.count, outbox.count, ledger.count)) }
 
     /// Ends the innermost savepoint, undoing its writes unless `keep`.
     mutating func endSavepoint(keep: Bool) {
         guard let mark = marks.popLast() else { return }
-        guard !keep else { return }
+        guard !keep else {
+            if marks.isEmpty { keptEvents += 1 }
+            return
+        }
         while undo.count > mark.undo {
             let (key, previous) = undo.removeLast()
             state[key] = previous
@@ -78,7 +84,8 @@ struct PendingWrites {
         ledger.removeSubrange(mark.ledger...)
     }
 
-    /// The flush statement's parameters: state upserts, deleted keys, outbox rows in order, ledger entries.
+    /// The flush statement's parameters: state upserts, deleted keys, outbox rows in order, ledger entries
+    /// (the expected and the new version follow them).
     var parameters: [PostgresValue] {
         var keys: [[UInt8]?] = [], values: [[UInt8]?] = [], deleted: [[UInt8]?] = []
         for (key, known) in state {
@@ -98,20 +105,28 @@ struct PendingWrites {
         ]
     }
 
-    /// One statement for the whole transaction's writes; it counts the commit (`commits.n`).
+    /// One statement for the whole transaction's writes, its own transaction: it sets the schema's
+    /// version (`commits.n`) to `$12`, and writes nothing (no row returned) unless the version was `$11`,
+    /// the one the transaction was handled on. A version is drawn at random for each commit, so a commit
+    /// that failed is never mistaken for another writer's that raised a count by as much.
     static let flushSQL = """
-        WITH state AS (
+        WITH counted AS (UPDATE commits SET n = $12 WHERE n = $11 RETURNING n),
+          state AS (
             INSERT INTO kv(key, value) SELECT k, v FROM unnest($1::bytea[], $2::bytea[]) AS w(k, v)
+            WHERE EXISTS (SELECT FROM counted)
             ON CONFLICT(key) DO UPDATE SET value = excluded.value),
-          removed AS (DELETE FROM kv WHERE key = ANY($3::bytea[])),
+          removed AS (DELETE FROM kv WHERE key = ANY($3::bytea[]) AND EXISTS (SELECT FROM counted)),
           follow_ups AS (
             INSERT INTO outbox(topic, key, value, headers)
             SELECT t, k, v, h FROM unnest($4::text[], $5::bytea[], $6::bytea[], $7::bytea[]) WITH ORDINALITY AS o(t, k, v, h, n)
+            WHERE EXISTS (SELECT FROM counted)
             ORDER BY n),
           handled AS (
             INSERT INTO ledger(grp, event_id, handled_at)
-            SELECT g, e, t FROM unnest($8::text[], $9::text[], $10::bigint[]) AS l(g, e, t) ON CONFLICT DO NOTHING)
-        UPDATE commits SET n = n + 1 RETURNING n
+            SELECT g, e, t FROM unnest($8::text[], $9::text[], $10::bigint[]) AS l(g, e, t)
+            WHERE EXISTS (SELECT FROM counted)
+            ON CONFLICT DO NOTHING)
+        SELECT n FROM counted
         """
 }
 
@@ -159,7 +174,7 @@ struct ReadCache {
     /// After a commit that took the count from `before` to `after`: the transaction's writes are
     /// the committed values when no other session committed in between.
     mutating func committed(_ writes: PendingWrites, before: Int64?, after: Int64) {
-        guard let before, before + 1 == after, generation == before else { return clear() }
+        guard let before, generation == before else { return clear() }
         generation = after
         for (key, value) in writes.state { remember(key, value) }
     }

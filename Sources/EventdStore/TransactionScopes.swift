@@ -80,6 +80,12 @@ extension TransactionScopes {
         }
     }
 
+    /// Commits at once (SQLite: the commit is the sync): durable on return.
+    public func sendBatch() throws -> PendingCommit {
+        try commitBatch()
+        return .durable
+    }
+
     /// Rolls the batch transaction back (nothing of it stays).
     public func rollbackBatch() {
         try? endTransaction(commit: false)

@@ -1,16 +1,19 @@
 /*
- * LD_PRELOAD interposer for the durability-order test: logs, in the order
+ * LD_PRELOAD interposer for the durability-order tests: logs, in the order
  * they happen, every SQLite COMMIT the process issues (sqlite3_exec, with the
  * database's path), every file sync it completes (fsync/fdatasync, with the
- * file's path) and every offset store it asks librdkafka for
- * (rd_kafka_offsets_store, with topic, partition and offset), one line each,
- * to the file named by $SYNC_ORDER_LOG. A commit is logged before SQLite runs
- * it, a sync after it returned (the data is on disk then), a store before it
- * is handed to librdkafka.
+ * file's path), every PostgreSQL batch commit (the store's flush statement,
+ * found by its text when libpq prepares it: "pgsend" before PQexecPrepared
+ * runs it, "pgdone" once it returned, durable then) and every offset store it
+ * asks librdkafka for (rd_kafka_offsets_store, with topic, partition and
+ * offset), one line each, to the file named by $SYNC_ORDER_LOG. A commit is
+ * logged before SQLite runs it, a sync after it returned (the data is on disk
+ * then), a store before it is handed to librdkafka.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +86,48 @@ rd_kafka_resp_err_t rd_kafka_offsets_store(rd_kafka_t *rk, rd_kafka_topic_partit
     line[length++] = '\n';
     log_line(line, (size_t)length);
     return real(rk, offsets);
+}
+
+/* libpq, declared here (the fixture needs no libpq headers). The store prepares its flush statement
+ * once per session; the (connection, name) pairs that are one are remembered. */
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { const PGconn *conn; char name[32]; } flushes[256];
+static int flush_count;
+
+static int is_flush(const PGconn *conn, const char *name) {
+    int found = 0;
+    pthread_mutex_lock(&flush_lock);
+    for (int i = 0; i < flush_count && !found; i++) found = flushes[i].conn == conn && strcmp(flushes[i].name, name) == 0;
+    pthread_mutex_unlock(&flush_lock);
+    return found;
+}
+
+PGresult *PQprepare(PGconn *conn, const char *name, const char *query, int count, const unsigned int *types) {
+    static PGresult *(*real)(PGconn *, const char *, const char *, int, const unsigned int *);
+    if (!real) real = (PGresult * (*)(PGconn *, const char *, const char *, int, const unsigned int *))dlsym(RTLD_NEXT, "PQprepare");
+    PGresult *result = real(conn, name, query, count, types);
+    if (query && name && strstr(query, "WITH counted AS") && strlen(name) < sizeof flushes[0].name) {
+        pthread_mutex_lock(&flush_lock);
+        if (flush_count < 256) {
+            flushes[flush_count].conn = conn;
+            strcpy(flushes[flush_count].name, name);
+            flush_count++;
+        }
+        pthread_mutex_unlock(&flush_lock);
+    }
+    return result;
+}
+
+PGresult *PQexecPrepared(PGconn *conn, const char *name, int count, const char *const *values, const int *lengths,
+                         const int *formats, int format) {
+    static PGresult *(*real)(PGconn *, const char *, int, const char *const *, const int *, const int *, int);
+    if (!real) real = (PGresult * (*)(PGconn *, const char *, int, const char *const *, const int *, const int *, int))dlsym(RTLD_NEXT, "PQexecPrepared");
+    int flush = name && is_flush(conn, name);
+    if (flush) log_line("pgsend\n", 7);
+    PGresult *result = real(conn, name, count, values, lengths, formats, format);
+    if (flush) log_line("pgdone\n", 7);
+    return result;
 }
