@@ -16,6 +16,12 @@ extension PostgresStore {
     /// Whether `session` holds the schema's lock (a session-level advisory lock: a lost session lost it).
     var holdsLock: Bool { lockedSession == session.sessionNumber && session.isOpen }
 
+    /// How long a daemon keeps the lock across transactions that begin on top of each other's commits.
+    static var lockTurn: Duration { .milliseconds(200) }
+
+    /// The lock was taken longer than `lockTurn` ago (the next transaction lets it go first).
+    var heldTooLong: Bool { lockedAt.map { ContinuousClock.now - $0 > Self.lockTurn } ?? false }
+
     /// Opens a transaction on the client: its writes stay here until its commit is sent. The schema's
     /// lock (every daemon of the fleet waits for it) is taken by the first transaction and held while
     /// later ones begin on top of the commits still on their way; it goes once none is open and the last
@@ -23,20 +29,27 @@ extension PostgresStore {
     func beginTransaction() throws {
         // After a failed commit the ones sent after it fail too (or, when it committed after all, not):
         // wait until every commit sent has its outcome, then read the version again.
+        // So does a daemon that held the lock for `lockTurn` without a pause: it lets the lock go between
+        // two transactions, and another daemon waiting for it goes first.
         while let last = sessionLock.withLock({ () -> PendingCommit? in
             settle()
-            guard let last = inFlight.last, cache.generation == nil || !holdsLock else { return nil }
+            guard let last = inFlight.last, cache.generation == nil || !holdsLock || heldTooLong else { return nil }
             return last.ticket
         }) {
             last.waitForOutcome()
         }
         try withSession { session in
             settle()
+            if holdsLock, heldTooLong, inFlight.isEmpty {
+                lockedSession = nil
+                _ = try? session.simpleValue("SELECT pg_advisory_unlock(\(lockKey))")
+            }
             if !holdsLock {
                 do {
                     let count = try session.simpleValue("SELECT pg_advisory_lock(\(lockKey)); SELECT n FROM commits")
                     guard let count else { throw StoreError(description: "\(location): the commits table has no row") }
                     lockedSession = session.sessionNumber
+                    lockedAt = .now
                     cache.begin(generation: count)
                 } catch {
                     _ = try? session.simpleValue("SELECT pg_advisory_unlock_all()")

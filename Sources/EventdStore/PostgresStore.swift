@@ -79,8 +79,9 @@ public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     /// Transactions whose commit was sent and is not yet settled, oldest first: the open transaction
     /// reads their writes over the cache's. Guarded by `sessionLock`.
     var inFlight: [InFlightCommit] = []
-    /// The `session`'s number when it took the schema's lock (nil: not held). Guarded by `sessionLock`.
+    /// The `session`'s number when it took the schema's lock (nil: not held), and when. Guarded by `sessionLock`.
     var lockedSession: Int?
+    var lockedAt: ContinuousClock.Instant?
     /// Runs the commits, one at a time and in order, on `commitSession` (PostgresStore+Transactions).
     let committer: DispatchQueue
     /// Opened on the committer's first commit; used on its queue only.

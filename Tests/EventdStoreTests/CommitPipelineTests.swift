@@ -146,4 +146,42 @@ import Testing
         try sentB.wait()
         #expect(try a.x.ledgerCount() == 2 && a.y.ledgerCount() == 2)
     }
+
+    @Test func onPostgreSQLADaemonWhoseBatchesNeverPauseStillLetsAnotherHaveItsTurn() throws {
+        let name = Backend.uniqueName("pipeline-turn")
+        let a = try PostgresStore(url: try TestPostgres.url(), plugin: name)
+        let b = try PostgresStore(url: try TestPostgres.url(), plugin: name)
+        let started = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
+        let stop = UncheckedCounter(), failed = UncheckedCounter()
+        // A begins every batch on top of the last commit sent, never waiting for one: its lock never falls idle.
+        Thread.detachNewThread {
+            var sent: [PendingCommit] = []
+            var i = 0
+            while stop.value == 0 {
+                do { sent.append(try batch(a, "a/\(i % 10)", "\(i)", event: "a\(i)")) } catch { failed.add() }
+                if i == 0 { started.signal() }
+                i += 1
+            }
+            for commit in sent { do { try commit.wait() } catch { failed.add() } }
+            entered.signal()
+        }
+        started.wait()
+        Thread.sleep(forTimeInterval: 0.1)
+        let turn = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do {
+                try b.beginBatch()
+                b.rollbackBatch()
+            } catch {
+                failed.add()
+            }
+            turn.signal()
+        }
+        let got = turn.wait(timeout: .now() + 5)
+        stop.add()
+        #expect(got == .success, "B still waits after 5 s for a daemon that never paused")
+        #expect(entered.wait(timeout: .now() + 30) == .success)
+        if got == .timedOut { _ = turn.wait(timeout: .now() + 30) }
+        #expect(failed.value == 0)
+    }
 }
