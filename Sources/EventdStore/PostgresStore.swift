@@ -3,12 +3,13 @@
 // whichever machine holds it.
 import Foundation
 
-/// Thread-safe: one session per store, calls serialised on it as on SQLite's one
-/// connection (a transaction open on one thread is joined by the state calls of
-/// that thread's plugin). Transactions of one store run one at a time across
-/// every daemon sharing the database (an advisory transaction lock), so a ledger
-/// check is never stale by the time its entry commits. The outbox is claimed on a
-/// second session (PostgresStore+Outbox).
+/// Thread-safe: one session per store for reads and markers, calls serialised on it as on SQLite's one
+/// connection (a transaction open on one thread is joined by the state calls of that thread's plugin).
+/// Transactions of one store run one at a time across every daemon sharing the database (an advisory
+/// lock held while this daemon's transactions or their commits are under way), and each commit checks
+/// the schema version it was handled on, so a ledger check is never stale by the time its entry commits.
+/// Commits go out on a session of their own (PostgresStore+Transactions), the outbox is claimed on a
+/// third (PostgresStore+Outbox).
 public final class PostgresStore: TransactionScopes, @unchecked Sendable {
     /// The plugin's schema, e.g. `eventd_payment`.
     public let schema: String
