@@ -20,7 +20,7 @@ public final class PendingCommit: @unchecked Sendable {
         self.afterWait = afterWait
     }
 
-    /// The outcome, once there is one (the commit count the commit reached, or why it failed).
+    /// The outcome, once there is one (the schema version the commit set, or why it failed).
     var result: Result<Int64, any Error>? { condition.withLock { outcome } }
 
     func resolve(_ result: Result<Int64, any Error>) {

@@ -106,8 +106,9 @@ extension PostgresStore {
             }
             return ticket
         }
-        var next = Int64.random(in: 1...Int64.max)
-        while next == version { next = Int64.random(in: 1...Int64.max) }
+        // Below 2^62: a write outside transactions raises the version by one (PostgresStore.put).
+        var next = Int64.random(in: 1..<(1 << 62))
+        while next == version { next = Int64.random(in: 1..<(1 << 62)) }
         inFlight.append(InFlightCommit(expected: version, next: next, writes: writes, ticket: ticket))
         committer.async { [self, next] in
             ticket.resolve(Result { try flush(writes, expected: version, next: next) })
