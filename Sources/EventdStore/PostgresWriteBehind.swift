@@ -131,14 +131,14 @@ struct PendingWrites {
 }
 
 /// Committed values of the schema's `kv` this session has seen, and the ledger entries looked up
-/// ahead for the open batch. Valid only while `generation` is the schema's commit count.
+/// ahead for the open batch. Valid only while `generation` is the schema's version.
 struct ReadCache {
     /// Bytes of keys and values held before the cache starts over.
     static let budget = 8 << 20
 
     private var values: [[UInt8]: KnownValue] = [:]
     private var bytes = 0
-    /// The schema's commit count the values reflect; nil: nothing is known.
+    /// The schema version the values reflect; nil: nothing is known.
     private(set) var generation: Int64?
 
     /// The ids of `prefetchGroup` looked up ahead, and those of them already handled.

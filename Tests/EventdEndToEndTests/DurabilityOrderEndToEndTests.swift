@@ -46,7 +46,7 @@ import Testing
     }
 
     /// On PostgreSQL a batch's commit is sent and the next partition's batch handled while it becomes durable:
-    /// the offsets still wait for it. The test also holds the row every commit counts itself in for two seconds
+    /// the offsets still wait for it. The test also holds the row every commit sets its version in for two seconds
     /// mid-stream (the server's commits wait), so that an offset stored too early would show.
     @Test func onPostgreSQLEveryOffsetStoreFollowsTheCommitOfEveryBatchSentBeforeIt() throws {
         let interposer = "\(Harness.fixtureStage)/interpose/libsyncorder.so"

@@ -8,8 +8,9 @@
 // database may sit on another link that stayed up). A can go on committing the
 // events it fetched before the cut, at the same time as B handles the same
 // partitions from the last committed offset. What keeps that exactly once is the
-// shared store: every transaction of a plugin holds one advisory transaction lock
-// fleet-wide, so A's and B's transactions run one after the other, and the second
+// shared store: every transaction of a plugin runs under one advisory lock fleet-wide
+// and commits only on the schema version it was handled on, so A's and B's
+// transactions run one after the other, and the second
 // to reach an event finds the first's ledger entry and skips it. A's offset
 // commits fail (no broker), so B re-reads what A handled, and skips it the same way.
 // And A's outbox relay still reaches the outbox: a claim of rows A cannot send

@@ -39,7 +39,7 @@ import Testing
         return try store.sendBatch()
     }
 
-    /// A session of the test's own on the same schema, holding the row every commit counts itself in:
+    /// A session of the test's own on the same schema, holding the row every commit sets its version in:
     /// the store's commits wait for it until `end` commits or rolls back.
     func holdCommits(_ schema: String) throws -> PostgresConnection {
         let other = try PostgresConnection(url: try TestPostgres.url(), setup: PostgresStore.sessionSetup(schema), name: "test")
