@@ -40,10 +40,7 @@ extension PostgresStore {
         }
         try withSession { session in
             settle()
-            if holdsLock, heldTooLong, inFlight.isEmpty {
-                lockedSession = nil
-                _ = try? session.simpleValue("SELECT pg_advisory_unlock(\(lockKey))")
-            }
+            if holdsLock, heldTooLong, inFlight.isEmpty { unlock() }
             if !holdsLock {
                 do {
                     let count = try session.simpleValue("SELECT pg_advisory_lock(\(lockKey)); SELECT n FROM commits")
@@ -69,11 +66,7 @@ extension PostgresStore {
     /// Commits (durable on return) or rolls back the open transaction.
     func endTransaction(commit: Bool) throws {
         guard commit else {
-            sessionLock.withLock {
-                pending = nil
-                expected = nil
-                cache.endBatch()
-            }
+            _ = sessionLock.withLock { takeOpen(endingBatch: true) }
             return releaseIfIdle()
         }
         try sessionLock.withLock { send() }.wait()
@@ -89,10 +82,7 @@ extension PostgresStore {
     /// commit session, which checks that the schema's version is still the one expected. Under `sessionLock`.
     /// - Parameter endingBatch: false for a part of a batch (the batch's ledger look-ahead stays).
     private func send(endingBatch: Bool = true) -> PendingCommit {
-        let writes = pending, version = expected
-        pending = nil
-        expected = nil
-        if endingBatch { cache.endBatch() }
+        let (writes, version) = takeOpen(endingBatch: endingBatch)
         let ticket = PendingCommit { [weak self] in self?.releaseIfIdle() }
         guard let writes, let version, !writes.isEmpty else {
             // Nothing to write: durable once the commits sent before it are (the batch's earlier parts).
@@ -151,9 +141,24 @@ extension PostgresStore {
         sessionLock.withLock {
             settle()
             guard pending == nil, inFlight.isEmpty, holdsLock else { return }
-            lockedSession = nil
-            _ = try? session.simpleValue("SELECT pg_advisory_unlock(\(lockKey))")
+            unlock()
         }
+    }
+
+    /// Ends the open transaction on the client: its writes and the version it was handled on. Under `sessionLock`.
+    private func takeOpen(endingBatch: Bool) -> (writes: PendingWrites?, version: Int64?) {
+        defer {
+            pending = nil
+            expected = nil
+            if endingBatch { cache.endBatch() }
+        }
+        return (pending, expected)
+    }
+
+    /// Lets the schema's lock go. Under `sessionLock`.
+    private func unlock() {
+        lockedSession = nil
+        _ = try? session.simpleValue("SELECT pg_advisory_unlock(\(lockKey))")
     }
 
     /// A key's value as a commit still on its way wrote it (the newest), nil when none did.
