@@ -172,6 +172,16 @@ final class DaemonUnderTest {
                 dir, pluginDir)
     }
 
+    /// `Harness.waitUntil`, whose timeout also says what `report` gives and how the daemon's log ends.
+    func waitUntil(_ what: String, timeout: TimeInterval, poll: TimeInterval = 0.1, report: () -> String = { "" },
+                   _ condition: () throws -> Bool) throws {
+        do {
+            try Harness.waitUntil(what, timeout: timeout, poll: poll, condition)
+        } catch let error as HarnessError where error.description.hasPrefix("timed out") {
+            throw HarnessError("\(error) (\(report())); the daemon's log ends:\n\(child.log.suffix(4000))")
+        }
+    }
+
     /// Waits until every consumer group of the daemon has partitions.
     func waitForAssignment(groups: Int, timeout: TimeInterval = 60) throws {
         try Harness.waitUntil("\(groups) consumer groups to be assigned", timeout: timeout) {
@@ -226,9 +236,12 @@ struct Captured {
     var status: Int32
     var stdout: Data
     var stderr: Data
+    /// Killed by its timeout.
+    var timedOut = false
 
     /// Runs `executable` with `arguments`; `input` (if any) goes to its standard input, else /dev/null.
-    init(_ executable: String, _ arguments: [String], input: Data? = nil) throws {
+    /// - Parameter timeout: the program is killed (SIGKILL) after this many seconds and `timedOut` is set.
+    init(_ executable: String, _ arguments: [String], input: Data? = nil, timeout: TimeInterval? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -237,6 +250,13 @@ struct Captured {
         process.standardError = err
         process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
         try process.run()
+        let killed = UncheckedFlag()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+                if process.isRunning { killed.set(); kill(pid, SIGKILL) }
+            }
+        }
         if let input {
             inPipe.fileHandleForWriting.write(input)
             try inPipe.fileHandleForWriting.close()
@@ -245,6 +265,7 @@ struct Captured {
         stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         status = process.terminationStatus
+        timedOut = killed.isSet
     }
 }
 

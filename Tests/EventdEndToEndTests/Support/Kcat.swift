@@ -16,7 +16,8 @@ enum Kcat {
 
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) throws -> String {
-        let run = try Captured(binary, arguments, input: input.map { Data($0.utf8) })
+        let run = try Captured(binary, arguments, input: input.map { Data($0.utf8) }, timeout: timeout)
+        guard !run.timedOut else { throw HarnessError("kcat \(arguments.joined(separator: " ")) did not end within \(Int(timeout)) s") }
         guard run.status == 0 else {
             throw HarnessError("kcat \(arguments.joined(separator: " ")) failed (\(run.status)): \(String(decoding: run.stderr, as: UTF8.self))")
         }
