@@ -372,7 +372,15 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
     }
 
     public func kafkaError(_ error: KafkaError) {
-        logger.warning("kafka producer: \(error)")
+        if error.isFatal {
+            logger.error("kafka producer: \(error); replacing it with a new one")
+        } else {
+            logger.warning("kafka producer: \(error)")
+        }
         health.clientError(error, client: "producer")
+    }
+
+    public func kafkaProducerReplaced() {
+        logger.notice("kafka producer replaced after its fatal error; what it had not delivered is read again")
     }
 }

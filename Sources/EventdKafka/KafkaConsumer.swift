@@ -22,11 +22,14 @@ public protocol KafkaClientEvents: AnyObject, Sendable {
     func kafkaAssigned(_ partitions: [TopicPartition])
     /// Partitions about to be revoked; stored offsets are already committed.
     func kafkaRevoked(_ partitions: [TopicPartition])
+    /// The producer replaced a client that had a fatal error with a new one.
+    func kafkaProducerReplaced()
 }
 
 extension KafkaClientEvents {
     public func kafkaAssigned(_ partitions: [TopicPartition]) {}
     public func kafkaRevoked(_ partitions: [TopicPartition]) {}
+    public func kafkaProducerReplaced() {}
 }
 
 /// A consumer in one group. Only `consume`, `store`, `seek`, `commit` and
@@ -205,6 +208,8 @@ public final class KafkaConsumer: @unchecked Sendable {
 /// Holds the events sink weakly for C callbacks.
 final class RDKafkaEventsBox: @unchecked Sendable {
     weak var events: (any KafkaClientEvents)?
+    /// Told of a fatal error with the handle that raised it (the producer replaces that client).
+    var fatal: ((OpaquePointer) -> Void)?
 }
 
 private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
@@ -237,9 +242,11 @@ private func consumerRebalance(_ rk: OpaquePointer?, _ err: rd_kafka_resp_err_t,
 }
 
 func clientError(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
-    guard let opaque, let events = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue().events else { return }
+    guard let opaque else { return }
+    let box = Unmanaged<RDKafkaEventsBox>.fromOpaque(opaque).takeUnretainedValue()
     let code = rd_kafka_resp_err_t(rawValue: err)
-    events.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error", client: rk))
+    box.events?.kafkaError(KafkaError(code, context: reason.map { String(cString: $0) } ?? "client error", client: rk))
+    if code == RD_KAFKA_RESP_ERR__FATAL, let rk { box.fatal?(rk) }
 }
 
 func clientLog(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {

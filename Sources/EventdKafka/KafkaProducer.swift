@@ -6,10 +6,52 @@ import Foundation
 private var emptyValue: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 1)! }
 
 /// One producer for the whole daemon. Thread-safe.
+///
+/// An idempotent producer that hits a fatal error refuses every later record (librdkafka before 2.3.0
+/// raises one after a produce request that timed out or lost its connection, #4438). The producer then
+/// replaces its client with a new one, as WaterDrop's `reload_on_idempotent_fatal_error` does: records
+/// still queued in the old client are reported failed (their partitions are read again) and later
+/// records go out through the new one.
 public final class KafkaProducer: @unchecked Sendable {
-    package let handle: OpaquePointer
+    private let properties: KafkaProperties
     private let box: RDKafkaEventsBox
-    private let pollThread = RDKafkaPollThread()
+    /// Guards `client`: held shared while a call uses the handle, exclusively to swap it.
+    private let clientLock: UnsafeMutablePointer<pthread_rwlock_t>
+    private var client: Client
+    /// Replaces clients one at a time, off librdkafka's threads (the fatal error comes on the old client's poll thread).
+    private let replacer = DispatchQueue(label: "eventd.producer.replace")
+    private let counts = NSLock()
+    private var replacedCount = 0
+
+    /// One librdkafka producer and the thread that serves its callbacks.
+    private final class Client {
+        let handle: OpaquePointer
+        let pollThread = RDKafkaPollThread()
+
+        init(properties: KafkaProperties, box: RDKafkaEventsBox) throws(KafkaError) {
+            let conf = try properties.makeConf()
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
+            rd_kafka_conf_set_error_cb(conf, clientError)
+            rd_kafka_conf_set_log_cb(conf, clientLog)
+            rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(box).toOpaque())
+            var errstr = [CChar](repeating: 0, count: 512)
+            guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
+                throw KafkaError(invalid: "cannot create producer: \(RDKafkaText.read(errstr))")
+            }
+            handle = rk
+            pollThread.start(rk)
+        }
+
+        /// Fails what is still queued or in flight, serves those reports, and destroys the client.
+        func close() {
+            _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            _ = rd_kafka_flush(handle, 5000)
+            pollThread.stop()
+            // Reports that came after the flush: a tracker is never left waiting.
+            while rd_kafka_poll(handle, 0) > 0 {}
+            rd_kafka_destroy(handle)
+        }
+    }
 
     /// - Parameter properties: librdkafka properties; idempotence and
     ///   `acks=all` are forced on, since every event the daemon produces
@@ -19,24 +61,55 @@ public final class KafkaProducer: @unchecked Sendable {
         var props = properties
         props["enable.idempotence"] = "true"
         props["acks"] = "all"
-        let conf = try props.makeConf()
+        self.properties = props
         box = RDKafkaEventsBox()
         box.events = events
-        rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
-        rd_kafka_conf_set_error_cb(conf, clientError)
-        rd_kafka_conf_set_log_cb(conf, clientLog)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(box).toOpaque())
-        var errstr = [CChar](repeating: 0, count: 512)
-        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
-            throw KafkaError(invalid: "cannot create producer: \(RDKafkaText.read(errstr))")
+        client = try Client(properties: props, box: box)
+        clientLock = .allocate(capacity: 1)
+        pthread_rwlock_init(clientLock, nil)
+        box.fatal = { [weak self] rk in self?.replace(rk) }
+    }
+
+    /// How many times a fatal error made the producer replace its client.
+    public var replacements: Int { counts.withLock { replacedCount } }
+
+    /// Runs `body` with the current client's handle; a replacement waits until it returns.
+    package func withHandle<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+        pthread_rwlock_rdlock(clientLock)
+        defer { pthread_rwlock_unlock(clientLock) }
+        return try body(client.handle)
+    }
+
+    /// Replaces the client whose handle is `failed` (a later report for a replaced one is ignored).
+    private func replace(_ failed: OpaquePointer) {
+        let failed = Int(bitPattern: UnsafeMutableRawPointer(failed))
+        replacer.async { [weak self] in
+            guard let self else { return }
+            pthread_rwlock_rdlock(clientLock)
+            let current = Int(bitPattern: UnsafeMutableRawPointer(client.handle)) == failed
+            pthread_rwlock_unlock(clientLock)
+            guard current else { return }
+            let fresh: Client
+            do throws(KafkaError) {
+                fresh = try Client(properties: properties, box: box)
+            } catch {
+                // The same configuration built the first one: not expected. The next fatal report tries again.
+                box.events?.kafkaError(error)
+                return
+            }
+            pthread_rwlock_wrlock(clientLock)
+            let old = client
+            client = fresh
+            pthread_rwlock_unlock(clientLock)
+            old.close()
+            counts.withLock { replacedCount += 1 }
+            box.events?.kafkaProducerReplaced()
         }
-        handle = rk
-        pollThread.start(rk)
     }
 
     /// Queues a record. Its delivery is reported to `tracker`. Key, value and
     /// headers are copied by librdkafka: they need to live only for this call.
-    /// - Throws: `KafkaError` when it cannot even be queued (queue full, unknown topic...).
+    /// - Throws: `KafkaError` when it cannot even be queued (queue full, unknown topic, a fatal error...).
     public func produce(topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                         headers: some KafkaHeaderSource, tracker: DeliveryTracker?) throws(KafkaError) {
         let list = rd_kafka_headers_new(headers.headerCount)!
@@ -51,8 +124,10 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         var error: OpaquePointer?
         for attempt in 0..<50 {
-            error = eventd_produce(handle, topic, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,
-                                   list, opaque)
+            // The handle is held only for the call: a full queue is waited for outside it.
+            error = withHandle { handle in
+                eventd_produce(handle, topic, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, list, opaque)
+            }
             guard let pending = error else { return }  // queued: librdkafka owns the headers now
             // A full local queue drains as the broker acknowledges: wait a little.
             guard rd_kafka_error_code(pending) == RD_KAFKA_RESP_ERR__QUEUE_FULL, attempt < 49 else { break }
@@ -81,23 +156,31 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Asks a broker for metadata: nil when one answered within `timeoutMs`
     /// (the cluster is reachable), else why not. Blocks; call it off the hot path.
     public func probeBrokers(timeoutMs: Int32) -> KafkaError? {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMs)
-        if let metadata { rd_kafka_metadata_destroy(metadata) }
-        return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "metadata probe")
+        withHandle { handle in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMs)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "metadata probe")
+        }
     }
 
     /// Waits up to `timeoutMs` for every queued record to be delivered.
     /// Returns the number still outstanding.
     @discardableResult
     public func flush(timeoutMs: Int32) -> Int32 {
-        _ = rd_kafka_flush(handle, timeoutMs)
-        return rd_kafka_outq_len(handle)
+        withHandle { handle in
+            _ = rd_kafka_flush(handle, timeoutMs)
+            return rd_kafka_outq_len(handle)
+        }
     }
 
     deinit {
-        pollThread.stop()
-        rd_kafka_destroy(handle)
+        // A replacement queued now finds no producer (`fatal` holds it weakly) and does nothing.
+        replacer.sync {}
+        client.pollThread.stop()
+        rd_kafka_destroy(client.handle)
+        pthread_rwlock_destroy(clientLock)
+        clientLock.deallocate()
     }
 }
 

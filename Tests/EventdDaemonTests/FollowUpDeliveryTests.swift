@@ -17,8 +17,9 @@ import Testing
         func kafkaError(_ error: KafkaError) {}
     }
 
-    @Test func anEventIsCommittedOnlyAfterItsFollowUpIsAcknowledged() throws {
-        let dir = NSTemporaryDirectory() + "eventd-followup-\(UUID().uuidString.prefix(8))"
+    /// A daemon on a two-broker embedded cluster with the counter fixture (its follow-ups go to `counter-events`).
+    func startDaemon(_ tag: String, configure: (inout DaemonConfiguration) -> Void = { _ in }) throws -> Daemon {
+        let dir = NSTemporaryDirectory() + "eventd-\(tag)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: "\(dir)/plugins", withIntermediateDirectories: true)
         let fixture = "\(Self.fixtures)/libfixture-counter.so"
         guard FileManager.default.fileExists(atPath: fixture) else { throw StageMissing(path: fixture) }
@@ -36,14 +37,41 @@ import Testing
         config.embedded.brokers = 2
         config.embedded.partitions = 2
         config.plugins = [:]
-        // Follow-ups time out quickly while their leader is down.
-        config.producerProperties["message.timeout.ms"] = "2000"
         config.producerProperties["linger.ms"] = "1"
+        configure(&config)
 
         // No systemd here: an empty environment keeps this daemon from notifying the
         // socket SystemdNotifierTests binds in the same process.
-        let daemon = Daemon(configuration: config, notifier: SystemdNotifier(environment: [:]), logger: Logger(label: "followup-test"))
+        let daemon = Daemon(configuration: config, notifier: SystemdNotifier(environment: [:]), logger: Logger(label: tag))
         try daemon.start()
+        return daemon
+    }
+
+    /// Produces `mission.started` events with these ids, keys spread over three.
+    func produce(_ ids: Range<Int>, to daemon: Daemon) throws {
+        let input = try KafkaProducer(properties: KafkaProperties(["bootstrap.servers": daemon.bootstrapServers, "linger.ms": "1"]), events: Sink())
+        let tracker = DeliveryTracker()
+        for i in ids {
+            try input.produce(topic: "mission-events", key: Array("k\(i % 3)".utf8),
+                              value: Array(#"{"eventId":"f-\#(i)","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#.utf8),
+                              headers: [], tracker: tracker)
+        }
+        #expect(tracker.wait() == nil)
+    }
+
+    /// The offsets `counter-group` committed on `mission-events`, summed.
+    func committedTotal(_ daemon: Daemon) throws -> Int64 {
+        let probe = try KafkaConsumer(properties: KafkaProperties([
+            "bootstrap.servers": daemon.bootstrapServers, "group.id": "counter-group", "enable.auto.commit": "false",
+        ]), events: Sink())
+        defer { probe.close() }
+        let partitions = (0..<2).map { TopicPartition("mission-events", Int32($0)) }
+        return try probe.committed(partitions).values.map { max($0, 0) }.reduce(0, +)
+    }
+
+    @Test func anEventIsCommittedOnlyAfterItsFollowUpIsAcknowledged() throws {
+        // Follow-ups time out quickly while their leader is down.
+        let daemon = try startDaemon("followup") { $0.producerProperties["message.timeout.ms"] = "2000" }
         defer { daemon.stop() }
         let cluster = try #require(daemon.cluster)
         // Inputs and the group live on broker 1; the follow-up topic on broker 2.
@@ -53,33 +81,36 @@ import Testing
         }
         cluster.setGroupCoordinator("counter-group", broker: 1)
         cluster.setBroker(2, up: false)
-
-        let input = try KafkaProducer(properties: KafkaProperties(["bootstrap.servers": daemon.bootstrapServers, "linger.ms": "1"]), events: Sink())
-        let tracker = DeliveryTracker()
-        for i in 0..<10 {
-            try input.produce(topic: "mission-events", key: Array("k\(i % 3)".utf8),
-                              value: Array(#"{"eventId":"f-\#(i)","eventType":"mission.started","occurredAt":"2026-11-24T10:00:00Z"}"#.utf8),
-                              headers: [], tracker: tracker)
-        }
-        #expect(tracker.wait() == nil)
-
-        let probe = try KafkaConsumer(properties: KafkaProperties([
-            "bootstrap.servers": daemon.bootstrapServers, "group.id": "counter-group", "enable.auto.commit": "false",
-        ]), events: Sink())
-        let partitions = (0..<2).map { TopicPartition("mission-events", Int32($0)) }
-        func committedTotal() throws -> Int64 { try probe.committed(partitions).values.map { max($0, 0) }.reduce(0, +) }
+        try produce(0..<10, to: daemon)
 
         // The handler runs, but its follow-up cannot be acknowledged: no offset may be committed.
         // Generous: on a loaded CI machine the group alone has taken 17 s to form.
         try waitUntil("all ten events handled once", timeout: 120) { daemon.counters.handled >= 10 }
         Thread.sleep(forTimeInterval: 5)
-        #expect(try committedTotal() == 0)
+        #expect(try committedTotal(daemon) == 0)
         #expect(daemon.counters.redelivered > 0, "unacknowledged follow-ups rewind the partition")
 
         cluster.setBroker(2, up: true)
-        try waitUntil("all ten offsets committed", timeout: 120) { try committedTotal() == 10 }
+        try waitUntil("all ten offsets committed", timeout: 120) { try committedTotal(daemon) == 10 }
         let handledBeforeCheck = daemon.counters.handled
         #expect(handledBeforeCheck >= 20, "every event was handled again after its failed attempt")
+    }
+
+    /// librdkafka before 2.3.0 can raise a fatal error on an idempotent producer after a produce request that
+    /// timed out (#4438); from then on that client refuses every record. The daemon must go on.
+    @Test func aFatalProducerErrorMidStreamLosesNoFollowUp() throws {
+        let daemon = try startDaemon("fatal")
+        defer { daemon.stop() }
+        let producer = try #require(daemon.producer)
+        try produce(0..<10, to: daemon)
+        try waitUntil("the first ten offsets committed", timeout: 120) { try committedTotal(daemon) == 10 }
+
+        producer.raiseFatalError(KafkaError.Code(rawValue: 45), reason: "raised by the test")   // OUT_OF_ORDER_SEQUENCE_NUMBER
+        try produce(10..<20, to: daemon)
+        try waitUntil("all twenty offsets committed", timeout: 120) { try committedTotal(daemon) == 20 }
+        #expect(producer.replacements == 1)
+        let followUps = Set(try KafkaTopicReader.readAll(topic: "counter-events", properties: KafkaProperties(["bootstrap.servers": daemon.bootstrapServers])).map { String(decoding: $0.valueBytes ?? [], as: UTF8.self) })
+        #expect(followUps == Set((0..<20).map { "f-\($0)" }), "every event's follow-up was delivered")
     }
 
     func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {

@@ -63,24 +63,39 @@ import Testing
         cluster.setBroker(1, up: true)
     }
 
-    @Test func aFatalErrorIsAskedOfTheClient() throws {
+    @Test func aFatalErrorIsAskedOfTheClientAndTheProducerGoesOnWithANewOne() throws {
         let cluster = try EmbeddedCluster.with(topic: "fatal")
         let sink = ErrorSink()
         let producer = try cluster.producer(sink)
+        let delivered = DeliveryTracker()
+        try producer.produce(topic: "fatal", key: nil, value: Array("before".utf8), headers: [], tracker: delivered)
+        #expect(delivered.wait() == nil)
+        // A record the broker has not acknowledged when the fatal error comes.
+        cluster.setBroker(1, up: false)
+        let stranded = DeliveryTracker()
+        try producer.produce(topic: "fatal", key: nil, value: Array("stranded".utf8), headers: [], tracker: stranded)
         let outOfOrder = KafkaError.Code(rawValue: 45)   // OUT_OF_ORDER_SEQUENCE_NUMBER
         producer.raiseFatalError(outOfOrder, reason: "raised by the test")
 
         // The error callback hears `_FATAL`; the underlying code comes from rd_kafka_fatal_error.
         let deadline = ContinuousClock.now + .seconds(10)
-        while sink.errors.isEmpty && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let reported = try #require(sink.errors.first)
-        #expect(reported.isFatal)
+        while (sink.errors.isEmpty || producer.replacements == 0) && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let reported = try #require(sink.errors.first { $0.isFatal })
         #expect(reported.code == outOfOrder)
         #expect(reported.message.contains("raised by the test"))
+        #expect(producer.replacements == 1, "the client with the fatal error was replaced")
+        #expect(sink.replaced == 1)
+        // The stranded record is reported failed (its partition would be read again), not left waiting.
+        let (finished, failure) = stranded.wait(timeout: 10)
+        #expect(finished && failure != nil)
 
-        // A produce after it is refused by librdkafka's error object, flagged fatal.
-        #expect {
-            try producer.produce(topic: "fatal", key: nil, value: Array("v".utf8), headers: [], tracker: nil)
-        } throws: { ($0 as? KafkaError)?.isFatal == true }
+        // The new client delivers.
+        cluster.setBroker(1, up: true)
+        let after = DeliveryTracker()
+        try producer.produce(topic: "fatal", key: nil, value: Array("after".utf8), headers: [], tracker: after)
+        let (sent, refused) = after.wait(timeout: 30)
+        #expect(sent && refused == nil)
+        let values = try cluster.records("fatal").map { String(decoding: $0.valueBytes ?? [], as: UTF8.self) }
+        #expect(values == ["before", "after"])
     }
 }

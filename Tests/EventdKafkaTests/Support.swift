@@ -9,6 +9,9 @@ final class ErrorSink: KafkaClientEvents, @unchecked Sendable {
     var errors: [KafkaError] { lock.withLock { kept } }
     func kafkaLog(level: Int32, facility: String, message: String) {}
     func kafkaError(_ error: KafkaError) { lock.withLock { kept.append(error) } }
+    private var replacedCount = 0
+    var replaced: Int { lock.withLock { replacedCount } }
+    func kafkaProducerReplaced() { lock.withLock { replacedCount += 1 } }
 }
 
 extension EmbeddedCluster {

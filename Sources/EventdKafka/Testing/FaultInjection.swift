@@ -29,8 +29,9 @@ extension EmbeddedCluster {
 
 extension KafkaProducer {
     /// Raises a fatal error on this producer as if the broker had caused one
-    /// (`rd_kafka_test_fatal_error`): every later produce fails as fatal.
+    /// (`rd_kafka_test_fatal_error`): the current client refuses every later produce as fatal,
+    /// until the producer has replaced it.
     public func raiseFatalError(_ code: KafkaError.Code, reason: String) {
-        _ = rd_kafka_test_fatal_error(handle, rd_kafka_resp_err_t(rawValue: code.rawValue), reason)
+        withHandle { handle in _ = rd_kafka_test_fatal_error(handle, rd_kafka_resp_err_t(rawValue: code.rawValue), reason) }
     }
 }
