@@ -292,6 +292,8 @@ public final class Daemon: KafkaClientEvents, @unchecked Sendable {
         followUps = nil
         embeddedTopics = nil
         deadLetters = nil
+        // Stopped groups still hold the producer: its client goes now, before the embedded cluster, not at exit.
+        producer?.close()
         producer = nil
         cluster = nil
         logger.notice("stopped", metadata: ["summary": "\(summary)"])

@@ -17,7 +17,8 @@ public final class KafkaProducer: @unchecked Sendable {
     private let box: RDKafkaEventsBox
     /// Guards `client`: held shared while a call uses the handle, exclusively to swap it.
     private let clientLock: UnsafeMutablePointer<pthread_rwlock_t>
-    private var client: Client
+    /// nil once closed.
+    private var client: Client?
     /// Replaces clients one at a time, off librdkafka's threads (the fatal error comes on the old client's poll thread).
     private let replacer = DispatchQueue(label: "eventd.producer.replace")
     private let counts = NSLock()
@@ -73,11 +74,29 @@ public final class KafkaProducer: @unchecked Sendable {
     /// How many times a fatal error made the producer replace its client.
     public var replacements: Int { counts.withLock { replacedCount } }
 
-    /// Runs `body` with the current client's handle; a replacement waits until it returns.
-    package func withHandle<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+    /// Runs `body` with the current client's handle; a replacement or `close` waits until it returns.
+    /// - Returns: nil when the producer is closed (`body` is not run).
+    package func withHandle<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R? {
         pthread_rwlock_rdlock(clientLock)
         defer { pthread_rwlock_unlock(clientLock) }
+        guard let client else { return nil }
         return try body(client.handle)
+    }
+
+    /// Why a call on a closed producer fails.
+    static func closedError(_ what: String) -> KafkaError {
+        KafkaError(code: .state, message: "\(what): the producer is closed")
+    }
+
+    /// Destroys the client (what is still undelivered is reported failed); every later call fails.
+    /// The daemon closes it at shutdown, after its flush and before the embedded cluster goes: the
+    /// objects that still hold the producer then keep no connection (or librdkafka thread) alive.
+    public func close() {
+        pthread_rwlock_wrlock(clientLock)
+        let old = client
+        client = nil
+        pthread_rwlock_unlock(clientLock)
+        old?.close()
     }
 
     /// Replaces the client whose handle is `failed` (a later report for a replaced one is ignored).
@@ -85,8 +104,9 @@ public final class KafkaProducer: @unchecked Sendable {
         let failed = Int(bitPattern: UnsafeMutableRawPointer(failed))
         replacer.async { [weak self] in
             guard let self else { return }
+            func isCurrent() -> Bool { client.map { Int(bitPattern: UnsafeMutableRawPointer($0.handle)) == failed } ?? false }
             pthread_rwlock_rdlock(clientLock)
-            let current = Int(bitPattern: UnsafeMutableRawPointer(client.handle)) == failed
+            let current = isCurrent()
             pthread_rwlock_unlock(clientLock)
             guard current else { return }
             let fresh: Client
@@ -98,7 +118,12 @@ public final class KafkaProducer: @unchecked Sendable {
                 return
             }
             pthread_rwlock_wrlock(clientLock)
-            let old = client
+            // Closed meanwhile: the new client is not needed.
+            guard isCurrent(), let old = client else {
+                pthread_rwlock_unlock(clientLock)
+                fresh.close()
+                return
+            }
             client = fresh
             pthread_rwlock_unlock(clientLock)
             old.close()
@@ -123,11 +148,14 @@ public final class KafkaProducer: @unchecked Sendable {
             opaque = Unmanaged.passRetained(tracker).toOpaque()
         }
         var error: OpaquePointer?
+        var closed = false
         for attempt in 0..<50 {
             // The handle is held only for the call: a full queue is waited for outside it.
-            error = withHandle { handle in
+            let attempted = withHandle { handle in
                 eventd_produce(handle, topic, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, list, opaque)
             }
+            guard let attempted else { closed = true; break }
+            error = attempted
             guard let pending = error else { return }  // queued: librdkafka owns the headers now
             // A full local queue drains as the broker acknowledges: wait a little.
             guard rd_kafka_error_code(pending) == RD_KAFKA_RESP_ERR__QUEUE_FULL, attempt < 49 else { break }
@@ -139,6 +167,7 @@ public final class KafkaProducer: @unchecked Sendable {
             Unmanaged<DeliveryTracker>.fromOpaque(opaque).release()
             tracker.finish(nil)
         }
+        if closed { throw Self.closedError("produce to \(topic)") }
         throw KafkaError(taking: error!, context: "produce to \(topic)")
     }
 
@@ -156,12 +185,13 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Asks a broker for metadata: nil when one answered within `timeoutMs`
     /// (the cluster is reachable), else why not. Blocks; call it off the hot path.
     public func probeBrokers(timeoutMs: Int32) -> KafkaError? {
-        withHandle { handle in
+        let answer = withHandle { handle -> KafkaError? in
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMs)
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, context: "metadata probe")
         }
+        return answer ?? Self.closedError("metadata probe")
     }
 
     /// Waits up to `timeoutMs` for every queued record to be delivered.
@@ -171,14 +201,13 @@ public final class KafkaProducer: @unchecked Sendable {
         withHandle { handle in
             _ = rd_kafka_flush(handle, timeoutMs)
             return rd_kafka_outq_len(handle)
-        }
+        } ?? 0
     }
 
     deinit {
         // A replacement queued now finds no producer (`fatal` holds it weakly) and does nothing.
         replacer.sync {}
-        client.pollThread.stop()
-        rd_kafka_destroy(client.handle)
+        close()
         pthread_rwlock_destroy(clientLock)
         clientLock.deallocate()
     }

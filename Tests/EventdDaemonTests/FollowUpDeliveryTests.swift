@@ -59,14 +59,19 @@ import Testing
         #expect(tracker.wait() == nil)
     }
 
-    /// The offsets `counter-group` committed on `mission-events`, summed.
-    func committedTotal(_ daemon: Daemon) throws -> Int64 {
-        let probe = try KafkaConsumer(properties: KafkaProperties([
-            "bootstrap.servers": daemon.bootstrapServers, "group.id": "counter-group", "enable.auto.commit": "false",
-        ]), events: Sink())
-        defer { probe.close() }
-        let partitions = (0..<2).map { TopicPartition("mission-events", Int32($0)) }
-        return try probe.committed(partitions).values.map { max($0, 0) }.reduce(0, +)
+    /// Reads the offsets `counter-group` committed on `mission-events`, summed.
+    final class CommitProbe {
+        let consumer: KafkaConsumer
+        init(_ daemon: Daemon) throws {
+            consumer = try KafkaConsumer(properties: KafkaProperties([
+                "bootstrap.servers": daemon.bootstrapServers, "group.id": "counter-group", "enable.auto.commit": "false",
+            ]), events: Sink())
+        }
+        func total() throws -> Int64 {
+            let partitions = (0..<2).map { TopicPartition("mission-events", Int32($0)) }
+            return try consumer.committed(partitions).values.map { max($0, 0) }.reduce(0, +)
+        }
+        deinit { consumer.close() }
     }
 
     @Test func anEventIsCommittedOnlyAfterItsFollowUpIsAcknowledged() throws {
@@ -82,16 +87,17 @@ import Testing
         cluster.setGroupCoordinator("counter-group", broker: 1)
         cluster.setBroker(2, up: false)
         try produce(0..<10, to: daemon)
+        let committed = try CommitProbe(daemon)
 
         // The handler runs, but its follow-up cannot be acknowledged: no offset may be committed.
         // Generous: on a loaded CI machine the group alone has taken 17 s to form.
         try waitUntil("all ten events handled once", timeout: 120) { daemon.counters.handled >= 10 }
         Thread.sleep(forTimeInterval: 5)
-        #expect(try committedTotal(daemon) == 0)
+        #expect(try committed.total() == 0)
         #expect(daemon.counters.redelivered > 0, "unacknowledged follow-ups rewind the partition")
 
         cluster.setBroker(2, up: true)
-        try waitUntil("all ten offsets committed", timeout: 120) { try committedTotal(daemon) == 10 }
+        try waitUntil("all ten offsets committed", timeout: 120) { try committed.total() == 10 }
         let handledBeforeCheck = daemon.counters.handled
         #expect(handledBeforeCheck >= 20, "every event was handled again after its failed attempt")
     }
@@ -102,12 +108,13 @@ import Testing
         let daemon = try startDaemon("fatal")
         defer { daemon.stop() }
         let producer = try #require(daemon.producer)
+        let committed = try CommitProbe(daemon)
         try produce(0..<10, to: daemon)
-        try waitUntil("the first ten offsets committed", timeout: 120) { try committedTotal(daemon) == 10 }
+        try waitUntil("the first ten offsets committed", timeout: 120) { try committed.total() == 10 }
 
         producer.raiseFatalError(KafkaError.Code(rawValue: 45), reason: "raised by the test")   // OUT_OF_ORDER_SEQUENCE_NUMBER
         try produce(10..<20, to: daemon)
-        try waitUntil("all twenty offsets committed", timeout: 120) { try committedTotal(daemon) == 20 }
+        try waitUntil("all twenty offsets committed", timeout: 120) { try committed.total() == 20 }
         #expect(producer.replacements == 1)
         let followUps = Set(try KafkaTopicReader.readAll(topic: "counter-events", properties: KafkaProperties(["bootstrap.servers": daemon.bootstrapServers])).map { String(decoding: $0.valueBytes ?? [], as: UTF8.self) })
         #expect(followUps == Set((0..<20).map { "f-\($0)" }), "every event's follow-up was delivered")

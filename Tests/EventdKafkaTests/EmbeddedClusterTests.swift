@@ -1,5 +1,6 @@
 // The in-process mock cluster as `make run` uses it: topics, produce, consume.
 import EventdKafka
+import Foundation
 import Testing
 
 @Suite struct EmbeddedClusterTests {
@@ -25,6 +26,27 @@ import Testing
             let expected = (0..<20).filter { "k\($0 % 2)" == key }.map { "v\($0)" }
             #expect(values == expected, "in the order produced")
         }
+    }
+
+    @Test func aClosedProducerRefusesEverythingAndKeepsNoConnection() throws {
+        let cluster = try EmbeddedCluster.with(topic: "closing")
+        let sink = ErrorSink()
+        let producer = try cluster.producer(sink)
+        #expect(producer.probeBrokers(timeoutMs: 5000) == nil)
+        producer.close()
+        // The cluster going away after the close is not heard by the producer: its client is gone.
+        cluster.setBroker(1, up: false)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(sink.errors.isEmpty, "\(sink.errors)")
+        #expect(producer.flush(timeoutMs: 100) == 0)
+        #expect(producer.probeBrokers(timeoutMs: 100)?.message.contains("closed") == true)
+        let tracker = DeliveryTracker()
+        #expect {
+            try producer.produce(topic: "closing", key: nil, value: Array("v".utf8), headers: [], tracker: tracker)
+        } throws: { ($0 as? KafkaError)?.message.contains("the producer is closed") == true }
+        let (finished, failure) = tracker.wait(timeout: 1)
+        #expect(finished && failure == nil, "a refused record leaves its tracker waiting for nothing")
+        producer.close()   // twice: nothing more happens
     }
 
     @Test func aTopicOfTheClusterHasItsPartitionCount() throws {

@@ -32,6 +32,6 @@ extension KafkaProducer {
     /// (`rd_kafka_test_fatal_error`): the current client refuses every later produce as fatal,
     /// until the producer has replaced it.
     public func raiseFatalError(_ code: KafkaError.Code, reason: String) {
-        withHandle { handle in _ = rd_kafka_test_fatal_error(handle, rd_kafka_resp_err_t(rawValue: code.rawValue), reason) }
+        _ = withHandle { handle in rd_kafka_test_fatal_error(handle, rd_kafka_resp_err_t(rawValue: code.rawValue), reason) }
     }
 }
