@@ -113,7 +113,8 @@ public final class KafkaProducer: @unchecked Sendable {
             do throws(KafkaError) {
                 fresh = try Client(properties: properties, box: box)
             } catch {
-                // The same configuration built the first one: not expected. The next fatal report tries again.
+                // The same configuration built the first one, so this is not expected. The failed client stays:
+                // its refusals keep the partitions waiting (and logged), and no event is lost.
                 box.events?.kafkaError(error)
                 return
             }
@@ -205,8 +206,9 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     deinit {
-        // A replacement queued now finds no producer (`fatal` holds it weakly) and does nothing.
-        replacer.sync {}
+        // A replacement queued now finds no producer (`fatal` holds it weakly) and does nothing; one
+        // under way holds the producer, so it has ended. (No `replacer.sync` here: the last release
+        // may come from that replacement, on the replacer's own queue.)
         close()
         pthread_rwlock_destroy(clientLock)
         clientLock.deallocate()
