@@ -19,7 +19,7 @@ extension KafkaProducer {
             }
             newTopics.append(topic)
         }
-        let created = try withHandle { handle throws(KafkaError) -> [String] in
+        let answer = try withHandle { handle throws(KafkaError) -> [String] in
             let queue = rd_kafka_queue_new(handle)
             defer { rd_kafka_queue_destroy(queue) }
             let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
@@ -50,7 +50,7 @@ extension KafkaProducer {
             }
             return created
         }
-        guard let created else { throw Self.closedError("create topics") }
-        return created
+        guard let answer else { throw Self.closedError("create topics") }
+        return answer
     }
 }

@@ -51,14 +51,16 @@ enum Harness {
         try FileManager.default.copyItem(atPath: path, toPath: "\(dir)/\((path as NSString).lastPathComponent)")
     }
 
-    /// Waits until `condition` holds, polling; throws after `timeout` seconds.
-    static func waitUntil(_ what: String, timeout: TimeInterval, poll: TimeInterval = 0.1, _ condition: () throws -> Bool) throws {
+    /// Waits until `condition` holds, polling; throws after `timeout` seconds, with what `report` says.
+    static func waitUntil(_ what: String, timeout: TimeInterval, poll: TimeInterval = 0.1, report: () -> String = { "" },
+                          _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return }
             Thread.sleep(forTimeInterval: poll)
         }
-        throw HarnessError("timed out after \(Int(timeout)) s waiting for \(what)")
+        let said = report()
+        throw HarnessError("timed out after \(Int(timeout)) s waiting for \(what)\(said.isEmpty ? "" : " (\(said))")")
     }
 
     static func freePort() throws -> Int {
@@ -175,11 +177,9 @@ final class DaemonUnderTest {
     /// `Harness.waitUntil`, whose timeout also says what `report` gives and how the daemon's log ends.
     func waitUntil(_ what: String, timeout: TimeInterval, poll: TimeInterval = 0.1, report: () -> String = { "" },
                    _ condition: () throws -> Bool) throws {
-        do {
-            try Harness.waitUntil(what, timeout: timeout, poll: poll, condition)
-        } catch let error as HarnessError where error.description.hasPrefix("timed out") {
-            throw HarnessError("\(error) (\(report())); the daemon's log ends:\n\(child.log.suffix(4000))")
-        }
+        try Harness.waitUntil(what, timeout: timeout, poll: poll, report: {
+            "\(report()); the daemon's log ends:\n\(child.log.suffix(4000))"
+        }, condition)
     }
 
     /// Waits until every consumer group of the daemon has partitions.
