@@ -8,7 +8,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite struct FollowUpDeliveryTests {
+@Suite(.serialized) struct FollowUpDeliveryTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static var fixtures: String { ProcessInfo.processInfo.environment["EVENTD_FIXTURE_STAGE"] ?? "\(repo)/.build-plugins/fixtures" }
 
